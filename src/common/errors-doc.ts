@@ -1,0 +1,28 @@
+// Renders docs/errors.md from the catalogue, so the documentation cannot drift from the code.
+import { codeAreas } from './errors.js';
+import type { CodeEntry } from './codes/types.js';
+
+const AREA_TITLES: Record<string, string> = {
+  general: 'General (BW0xxx)',
+  policy: 'Policies (BW1xxx)',
+};
+
+export function renderErrorsDoc(): string {
+  const lines = [
+    '# Error and warning codes',
+    '',
+    'Generated from `src/common/codes/*.ts` by `npm run gen:errors`; do not edit by hand.',
+    'Codes are stable: a retired code is never reused. Errors reject the input; warnings inform.',
+    '',
+  ];
+  for (const [area, entries] of Object.entries(codeAreas)) {
+    lines.push(`## ${AREA_TITLES[area] ?? area}`, '');
+    const list = Object.values(entries as Record<string, CodeEntry>).sort((a, b) =>
+      a.code.localeCompare(b.code),
+    );
+    for (const e of list) {
+      lines.push(`### ${e.code}`, '', `**${e.title}** (${e.level})`, '', e.help, '');
+    }
+  }
+  return lines.join('\n');
+}
