@@ -1,6 +1,7 @@
 // The one error catalogue. Every code Bulwark prints is declared in an area file under codes/ and
 // merged here; tests check that codes are unique, well formed and documented in docs/errors.md
 // (regenerate it with `npm run gen:errors`).
+import { apiCodes } from './codes/api.js';
 import { generalCodes } from './codes/general.js';
 import { policyCodes } from './codes/policy.js';
 import type { CodeEntry } from './codes/types.js';
@@ -11,11 +12,13 @@ export type { CodeEntry, CodeLevel } from './codes/types.js';
 export const codeAreas = {
   general: generalCodes,
   policy: policyCodes,
+  api: apiCodes,
 } as const;
 
 export const codes = {
   ...generalCodes,
   ...policyCodes,
+  ...apiCodes,
 } as const;
 
 export type CodeName = keyof typeof codes;
