@@ -2,6 +2,7 @@
 // kind, namespace and name; rules in their written order: matchPaths, matchDirectories,
 // matchPatterns), targets are normalised, and the lookup index for decide() is built.
 import { createHash } from 'node:crypto';
+import { literalDirPrefix } from './glob.js';
 import { normaliseDir, normalisePath } from './paths.js';
 import { RuleIndexImpl } from './rule-index.js';
 import type { CompileOptions, CompiledRule, Policy, PostureConfig, RuleSet } from './types.js';
@@ -28,13 +29,15 @@ export function compile(policies: readonly Policy[], options: CompileOptions = {
   const rules: CompiledRule[] = [];
   sorted.forEach((policy, pi) => {
     for (const r of policy.rules) {
+      const target =
+        r.kind === 'path' ? normalisePath(r.target) : r.kind === 'dir' ? normaliseDir(r.target) : r.target;
       rules.push({
         ...r,
-        target:
-          r.kind === 'path' ? normalisePath(r.target) : r.kind === 'dir' ? normaliseDir(r.target) : r.target,
+        target,
         fromSource: r.fromSource.map(normalisePath),
         id: rules.length + 1,
         policy: pi,
+        aliases: aliasesOf(r.kind, target, options.resolve),
       });
     }
   });
@@ -50,6 +53,21 @@ export function compile(policies: readonly Policy[], options: CompileOptions = {
     posture,
     index: new RuleIndexImpl(rules),
   };
+}
+
+/** The host spelling of a target when it differs (see CompileOptions.resolve). */
+function aliasesOf(kind: CompiledRule['kind'], target: string, resolve: CompileOptions['resolve']): string[] {
+  if (!resolve) return [];
+  if (kind === 'pattern') {
+    const prefix = literalDirPrefix(target);
+    if (prefix === '' || prefix === '/') return [];
+    const real = resolve(prefix);
+    return real && real !== prefix ? [normaliseDir(real) + target.slice(prefix.length)] : [];
+  }
+  const real = resolve(target);
+  if (!real) return [];
+  const norm = kind === 'dir' ? normaliseDir(real) : normalisePath(real);
+  return norm !== target ? [norm] : [];
 }
 
 /** Hash of what enforcement depends on (not of positions or file names). */
@@ -69,6 +87,7 @@ function versionOf(policies: Policy[], rules: CompiledRule[], posture: PostureCo
         r.ownerOnly,
         r.pts ?? null,
         r.fromSource,
+        r.aliases,
         r.action,
         r.severity,
         r.tags,

@@ -53,8 +53,9 @@ const PATH_TIER = 20_000;
 const DIR_TIER = 10_000;
 const SOURCE_TIER = 1_000_000;
 
-function tierOf(rule: CompiledRule): number {
-  const base = rule.kind === 'path' ? PATH_TIER : rule.kind === 'dir' ? DIR_TIER + dirDepth(rule.target) : 0;
+/** Precedence tier; `key` is the spelling that matched (the target or one of its aliases). */
+function tierOf(rule: CompiledRule, key: string): number {
+  const base = rule.kind === 'path' ? PATH_TIER : rule.kind === 'dir' ? DIR_TIER + dirDepth(key) : 0;
   return rule.fromSource.length > 0 ? base + SOURCE_TIER : base;
 }
 
@@ -68,8 +69,8 @@ function ptsOk(rule: CompiledRule, tty: string | null | undefined): boolean {
   return rule.pts !== false || (tty !== undefined && tty !== null && tty !== '');
 }
 
-function dirRuleMatches(rule: CompiledRule, path: string): boolean {
-  const d = rule.target;
+/** Does directory key `d` (ending in '/') of a rule cover the path? */
+function dirKeyMatches(rule: CompiledRule, d: string, path: string): boolean {
   if (path.length + 1 === d.length && d.startsWith(path)) return true; // the directory itself
   if (path === '/' && d === '/') return true;
   if (!path.startsWith(d) || path.length <= d.length) return false;
@@ -78,19 +79,21 @@ function dirRuleMatches(rule: CompiledRule, path: string): boolean {
 
 /** Does the rule's target match the (normalised, absolute) path? Ignores fromSource and pts. */
 export function ruleMatchesPath(rule: CompiledRule, path: string): boolean {
-  if (rule.kind === 'path') return rule.target === path;
-  if (rule.kind === 'dir') return dirRuleMatches(rule, path);
-  return patternRegex(rule).test(path);
+  const targets = [rule.target, ...rule.aliases];
+  if (rule.kind === 'path') return targets.includes(path);
+  if (rule.kind === 'dir') return targets.some((d) => dirKeyMatches(rule, d, path));
+  return targets.some((t) => patternRegex(t).test(path));
 }
 
-// Compiled pattern RegExps, kept beside the rules so CompiledRule stays plain data.
-const patternCache = new WeakMap<CompiledRule, RegExp>();
+// Compiled pattern RegExps for ruleMatchesPath (decide() uses the index's own).
+const patternCache = new Map<string, RegExp>();
 
-function patternRegex(rule: CompiledRule): RegExp {
-  let re = patternCache.get(rule);
+function patternRegex(glob: string): RegExp {
+  let re = patternCache.get(glob);
   if (!re) {
-    re = compileGlob(rule.target);
-    patternCache.set(rule, re);
+    re = compileGlob(glob);
+    if (patternCache.size > 10_000) patternCache.clear();
+    patternCache.set(glob, re);
   }
   return re;
 }
@@ -105,28 +108,32 @@ export function candidatesFor(
 ): Candidate[] {
   const idx = indexOf(rs);
   const out: Candidate[] = [];
-  const consider = (rule: CompiledRule): void => {
+  const consider = (rule: CompiledRule, key: string): void => {
     if (view.applies[rule.policy] !== 1 || !sourceOk(rule, exe) || !ptsOk(rule, tty)) return;
-    out.push({ rule, tier: tierOf(rule) });
+    // A rule reachable through its target and an alias is considered once, at its best tier.
+    const tier = tierOf(rule, key);
+    const seen = out.findIndex((c) => c.rule === rule);
+    if (seen === -1) out.push({ rule, tier });
+    else if (out[seen].tier < tier) out[seen].tier = tier;
   };
   const exact = idx.exact.get(path);
-  if (exact) for (const r of exact) consider(r);
+  if (exact) for (const r of exact) consider(r, path);
   // Walk every directory prefix of the path ('/', '/a/', '/a/b/') and the path as a directory.
   const asDir = path === '/' ? '/' : `${path}/`;
   for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) {
     const prefix = path.slice(0, i + 1);
     const dirs = idx.dirs.get(prefix);
-    if (dirs) for (const r of dirs) if (dirRuleMatches(r, path)) consider(r);
+    if (dirs) for (const r of dirs) if (dirKeyMatches(r, prefix, path)) consider(r, prefix);
     const pats = idx.patterns.get(prefix);
-    if (pats) for (const p of pats) if (p.re.test(path)) consider(p.rule);
+    if (pats) for (const p of pats) if (p.re.test(path)) consider(p.rule, prefix);
   }
   if (asDir !== '/') {
     const self = idx.dirs.get(asDir);
-    if (self) for (const r of self) consider(r);
+    if (self) for (const r of self) consider(r, asDir);
   }
   if (idx.hasGlobalPatterns) {
     const pats = idx.patterns.get('');
-    if (pats) for (const p of pats) if (p.re.test(path)) consider(p.rule);
+    if (pats) for (const p of pats) if (p.re.test(path)) consider(p.rule, '');
   }
   if (out.length > 1) out.sort((a, b) => b.tier - a.tier || a.rule.id - b.rule.id);
   return out;

@@ -22,12 +22,14 @@ export class RuleIndexImpl implements RuleIndex {
 
   constructor(rules: CompiledRule[]) {
     for (const r of rules) {
-      if (r.kind === 'path') push(this.exact, r.target, r);
-      else if (r.kind === 'dir') push(this.dirs, r.target, r);
-      else {
-        const key = literalDirPrefix(r.target);
-        if (key === '') this.hasGlobalPatterns = true;
-        push(this.patterns, key, { rule: r, re: compileGlob(r.target) });
+      for (const target of [r.target, ...r.aliases]) {
+        if (r.kind === 'path') push(this.exact, target, r);
+        else if (r.kind === 'dir') push(this.dirs, target, r);
+        else {
+          const key = literalDirPrefix(target);
+          if (key === '') this.hasGlobalPatterns = true;
+          push(this.patterns, key, { rule: r, re: compileGlob(target) });
+        }
       }
     }
   }

@@ -132,6 +132,13 @@ export interface PostureConfig {
 
 export interface CompileOptions {
   posture?: Partial<PostureConfig>;
+  /**
+   * Maps a rule target to the path the kernel reports for it on this host, or null when it is the
+   * same. On merged-/usr systems `/sbin/` resolves to `/usr/sbin/`: the kernel (audit, fanotify,
+   * BPF) reports `/usr/sbin/file` for `cd /sbin && touch file`. Without a resolver, rules match the
+   * written paths only (pure, host-independent compilation).
+   */
+  resolve?: (target: string) => string | null;
 }
 
 /** A compiled rule: a FileRule with a stable id and a back-reference to its policy. */
@@ -140,6 +147,8 @@ export interface CompiledRule extends FileRule {
   id: number;
   /** Index into RuleSet.policies. */
   policy: number;
+  /** Other spellings of the target on this host (symlinks resolved), matched like the target. */
+  aliases: string[];
 }
 
 export interface RuleSet {
