@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds bulwark-helper (audit + fanotify reader, probe) and names.bpf.o (loaded by the helper at
+# run time from the same folder) into native/build/. Idempotent: rebuilds only when a source is
+# newer. Needs gcc, clang (BPF target) and libbpf-dev (scripts/system-packages.txt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p build
+CFLAGS="-O2 -g -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_FORTIFY_SOURCE=2"
+newer() { # target sources...: true when the target is missing or older than a source
+  local t=$1; shift
+  [ -e "$t" ] || return 0
+  for s in "$@"; do [ "$s" -nt "$t" ] && return 0; done
+  return 1
+}
+if newer build/bulwark-helper helper/*.c helper/*.h include/*.h; then
+  echo "build-native: bulwark-helper" >&2
+  ${CC:-gcc} $CFLAGS -o build/bulwark-helper.tmp helper/helper.c helper/out.c helper/audit.c \
+    helper/fan.c helper/proc.c helper/names.c helper/probe.c -lbpf
+  mv build/bulwark-helper.tmp build/bulwark-helper
+fi
+if newer build/names.bpf.o helper/names.bpf.c; then
+  echo "build-native: names.bpf.o" >&2
+  clang -O2 -g -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -c helper/names.bpf.c \
+    -o build/names.bpf.o.tmp
+  mv build/names.bpf.o.tmp build/names.bpf.o
+fi

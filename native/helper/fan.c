@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One fanotify group in notification mode reporting directory handle + name, object handle and a
+ * pidfd (FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_PIDFD), with one
+ * FAN_MARK_FILESYSTEM mark per filesystem: no watch per directory.
+ * Directory handles are resolved with open_by_handle_at + readlink(/proc/self/fd/N) and cached;
+ * the cache is dropped whole when a directory is renamed, moved or deleted (rare; a partial
+ * invalidation would have to know every cached descendant). FAN_Q_OVERFLOW becomes a gap frame.
+ * Events of the helper itself and events carrying only FAN_CLOSE_WRITE (a close after a write
+ * already reported by FAN_MODIFY, or after no write at all) are suppressed and counted.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "fan.h"
+#include "out.h"
+#include "proc.h"
+
+#ifndef FAN_RENAME
+#define FAN_RENAME 0x10000000
+#endif
+#ifndef FAN_EVENT_INFO_TYPE_OLD_DFID_NAME
+#define FAN_EVENT_INFO_TYPE_OLD_DFID_NAME 10
+#define FAN_EVENT_INFO_TYPE_NEW_DFID_NAME 12
+#endif
+#ifndef FAN_EVENT_INFO_TYPE_PIDFD
+#define FAN_EVENT_INFO_TYPE_PIDFD 4
+struct fanotify_event_info_pidfd {
+	struct fanotify_event_info_header hdr;
+	__s32 pidfd;
+};
+#endif
+#ifndef FAN_NOPIDFD
+#define FAN_NOPIDFD -1
+#define FAN_EPIDFD -2
+#endif
+
+#define MASK (FAN_CREATE | FAN_DELETE | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_RENAME | FAN_ATTRIB | \
+	      FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR)
+
+static int fan_fd = -1;
+
+#define MAXFS 64
+static struct fsent {
+	__kernel_fsid_t fsid;
+	int mount_fd;
+	char path[PATH_MAX];
+} fss[MAXFS];
+static int nfs;
+
+#define MAXPREFIX 256
+static char *prefixes[MAXPREFIX];
+static size_t prefix_len[MAXPREFIX];
+static int nprefix;
+
+int bw_fan_open(int unlimited_queue)
+{
+	unsigned flags = FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_PIDFD |
+			 FAN_CLOEXEC | FAN_NONBLOCK;
+	if (unlimited_queue) flags |= FAN_UNLIMITED_QUEUE;
+	fan_fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	if (fan_fd < 0) bw_log(2, "fanotify_init: %s", strerror(errno));
+	return fan_fd;
+}
+
+static __kernel_fsid_t fsid_of(const char *path, int *ok)
+{
+	struct statfs sf;
+	__kernel_fsid_t id;
+	memset(&id, 0, sizeof id);
+	*ok = statfs(path, &sf) == 0;
+	if (*ok) memcpy(&id, &sf.f_fsid, sizeof id);
+	return id;
+}
+
+int bw_fan_mark(const char *path)
+{
+	int ok;
+	__kernel_fsid_t id = fsid_of(path, &ok);
+	if (!ok) {
+		bw_log(2, "fanotify: cannot statfs %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < nfs; i++)
+		if (!memcmp(&fss[i].fsid, &id, sizeof id)) return 0;
+	if (nfs == MAXFS) return -1;
+	if (fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MASK, AT_FDCWD, path) < 0) {
+		bw_log(2, "fanotify: cannot mark the filesystem of %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int mfd = open(path, O_PATH | O_CLOEXEC);
+	fss[nfs].fsid = id;
+	fss[nfs].mount_fd = mfd;
+	snprintf(fss[nfs].path, sizeof fss[nfs].path, "%s", path);
+	nfs++;
+	return 0;
+}
+
+void bw_fan_clear(void)
+{
+	for (int i = 0; i < nfs; i++) {
+		fanotify_mark(fan_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM, MASK, AT_FDCWD, fss[i].path);
+		if (fss[i].mount_fd >= 0) close(fss[i].mount_fd);
+	}
+	nfs = 0;
+}
+
+void bw_fan_filter_add(const char *prefix)
+{
+	if (nprefix == MAXPREFIX) return;
+	size_t l = strlen(prefix);
+	while (l > 1 && prefix[l - 1] == '/') l--;
+	prefixes[nprefix] = strndup(prefix, l);
+	prefix_len[nprefix++] = l;
+}
+
+void bw_fan_filter_clear(void)
+{
+	for (int i = 0; i < nprefix; i++) free(prefixes[i]);
+	nprefix = 0;
+}
+
+static int wanted(const char *p, size_t l)
+{
+	if (!nprefix) return 1;
+	for (int i = 0; i < nprefix; i++) {
+		size_t pl = prefix_len[i];
+		if (pl == 1 && prefixes[i][0] == '/') return 1;
+		if (l >= pl && !memcmp(p, prefixes[i], pl) && (l == pl || p[pl] == '/')) return 1;
+		/* an event on an ancestor directory of a watched path (rename of a parent) */
+		if (l < pl && !memcmp(p, prefixes[i], l) && prefixes[i][l] == '/') return 1;
+	}
+	return 0;
+}
+
+/* ---- directory handle → path cache ---- */
+
+#define DCACHE 8192
+static struct dent {
+	uint32_t hash, hlen;
+	__kernel_fsid_t fsid;
+	unsigned char handle[MAX_HANDLE_SZ + 8];
+	char *path;
+} dcache[DCACHE];
+static unsigned dcount;
+
+static void dcache_clear(void)
+{
+	for (unsigned i = 0; i < DCACHE; i++) {
+		free(dcache[i].path);
+		dcache[i].path = NULL;
+	}
+	dcount = 0;
+}
+
+static uint32_t hash_bytes(const void *a, size_t n, uint32_t h)
+{
+	const unsigned char *p = a;
+	for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static int mount_fd_for(const __kernel_fsid_t *fsid)
+{
+	for (int i = 0; i < nfs; i++)
+		if (!memcmp(&fss[i].fsid, fsid, sizeof *fsid)) return fss[i].mount_fd;
+	return -1;
+}
+
+/* Path of the object a handle names, into out (cap bytes); returns the length or -1. */
+static ssize_t handle_path(const __kernel_fsid_t *fsid, struct file_handle *fh, char *out, size_t cap)
+{
+	int mfd = mount_fd_for(fsid);
+	if (mfd < 0) return -1;
+	int fd = open_by_handle_at(mfd, fh, O_PATH | O_CLOEXEC);
+	if (fd < 0) return -1;
+	char link[64];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, out, cap - 1);
+	close(fd);
+	if (n <= 0) return -1;
+	out[n] = 0;
+	if (n > 10 && !strcmp(out + n - 10, " (deleted)")) return -1;
+	return n;
+}
+
+static const char *dir_path(const __kernel_fsid_t *fsid, struct file_handle *fh)
+{
+	size_t hl = sizeof *fh + fh->handle_bytes;
+	if (hl > sizeof dcache[0].handle) return NULL;
+	uint32_t h = hash_bytes(fh, hl, hash_bytes(fsid, sizeof *fsid, 2166136261u));
+	struct dent *d = &dcache[h % DCACHE];
+	if (d->path && d->hash == h && d->hlen == hl && !memcmp(&d->fsid, fsid, sizeof *fsid) &&
+	    !memcmp(d->handle, fh, hl))
+		return d->path;
+	static char buf[PATH_MAX];
+	if (handle_path(fsid, fh, buf, sizeof buf) < 0) return NULL;
+	free(d->path);
+	d->path = strdup(buf);
+	d->hash = h;
+	d->hlen = (uint32_t)hl;
+	d->fsid = *fsid;
+	memcpy(d->handle, fh, hl);
+	dcount++;
+	return d->path;
+}
+
+/* ---- events ---- */
+
+struct fid_ref {
+	__kernel_fsid_t *fsid;
+	struct file_handle *fh;
+	const char *name; /* NULL for a plain FID record */
+};
+
+static size_t join(char *out, size_t cap, const char *dir, const char *name, int *partial)
+{
+	if (!dir) {
+		*partial = 1;
+		return (size_t)snprintf(out, cap, "%s", name ? name : "");
+	}
+	if (!name || !*name || !strcmp(name, ".")) return (size_t)snprintf(out, cap, "%s", dir);
+	return (size_t)snprintf(out, cap, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name);
+}
+
+static void emit(const struct fanotify_event_metadata *m, struct fid_ref *dfid, struct fid_ref *obj,
+		 struct fid_ref *oldf, struct fid_ref *newf, int pidfd)
+{
+	static char p1[PATH_MAX * 2], p2[PATH_MAX * 2];
+	int partial = 0;
+	size_t l1 = 0, l2 = 0;
+	uint64_t mask = m->mask;
+	if (mask & FAN_RENAME && oldf && newf) {
+		l1 = join(p1, sizeof p1, dir_path(oldf->fsid, oldf->fh), oldf->name, &partial);
+		l2 = join(p2, sizeof p2, dir_path(newf->fsid, newf->fh), newf->name, &partial);
+	} else if (dfid) {
+		l1 = join(p1, sizeof p1, dir_path(dfid->fsid, dfid->fh), dfid->name, &partial);
+	} else if (obj) {
+		/* self events: the object itself */
+		ssize_t n = handle_path(obj->fsid, obj->fh, p1, sizeof p1);
+		if (n < 0) partial = 1, n = 0, p1[0] = 0;
+		l1 = (size_t)n;
+	}
+	if (l1 >= sizeof p1) l1 = sizeof p1 - 1;
+	if (l2 >= sizeof p2) l2 = sizeof p2 - 1;
+	if (!partial && !wanted(p1, l1) && !(l2 && wanted(p2, l2))) {
+		bw_stat_suppressed++;
+		return;
+	}
+	uint32_t file_mode = 0, nlink = 0, flags = partial ? BW_CHG_PATH_PARTIAL : 0;
+	if ((mask & FAN_CREATE) && !(mask & FAN_ONDIR) && obj) {
+		/* tells a hard link (nlink > 1) and a symlink from a new file */
+		int mfd = mount_fd_for(obj->fsid);
+		int fd = mfd >= 0 ? open_by_handle_at(mfd, obj->fh, O_PATH | O_CLOEXEC) : -1;
+		struct stat sb;
+		if (fd >= 0 && fstat(fd, &sb) == 0) {
+			file_mode = sb.st_mode;
+			nlink = (uint32_t)sb.st_nlink;
+			flags |= BW_CHG_STAT;
+		}
+		if (fd >= 0) close(fd);
+	}
+	const struct bw_proc *pr = NULL;
+	if (m->pid > 0) pr = bw_proc_get(m->pid, pidfd);
+	const char *strs[BW_CS_COUNT] = {p1, p2, "", "", "", "", "", ""};
+	size_t lens[BW_CS_COUNT] = {l1, l2, 0, 0, 0, 0, 0, 0};
+	if (pr && (pr->flags & BW_PROC_INFO)) {
+		strs[BW_CS_EXE] = pr->exe, lens[BW_CS_EXE] = strlen(pr->exe);
+		strs[BW_CS_COMM] = pr->comm, lens[BW_CS_COMM] = strlen(pr->comm);
+		strs[BW_CS_CMDLINE] = pr->cmdline, lens[BW_CS_CMDLINE] = strlen(pr->cmdline);
+		strs[BW_CS_CWD] = pr->cwd, lens[BW_CS_CWD] = strlen(pr->cwd);
+		strs[BW_CS_TTY] = pr->tty, lens[BW_CS_TTY] = strlen(pr->tty);
+		strs[BW_CS_CGROUP] = pr->cgroup, lens[BW_CS_CGROUP] = strlen(pr->cgroup);
+	}
+	size_t var = 0;
+	for (int i = 0; i < BW_CS_COUNT; i++) {
+		if (lens[i] > 65535) lens[i] = 65535;
+		var += lens[i];
+	}
+	struct bw_msg_change *c = bw_frame(BW_MSG_CHANGE, sizeof *c, var);
+	if (!c) return;
+	c->hdr.flags = (uint16_t)flags;
+	c->mask = mask;
+	c->pid = m->pid;
+	c->file_mode = file_mode;
+	c->nlink = nlink;
+	if (pr) {
+		c->proc_flags = pr->flags;
+		c->ppid = pr->ppid;
+		c->uid = pr->uid;
+		c->cgroup_id = pr->cgroup_id;
+	}
+	char *o = (char *)(c + 1);
+	for (int i = 0; i < BW_CS_COUNT; i++) {
+		c->len[i] = (uint16_t)lens[i];
+		memcpy(o, strs[i], lens[i]);
+		o += lens[i];
+	}
+	bw_stat_events++;
+}
+
+void bw_fan_read(void)
+{
+	static char buf[256 * 1024] __attribute__((aligned(8)));
+	for (;;) {
+		ssize_t n = read(fan_fd, buf, sizeof buf);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR) return;
+			bw_gap(BW_GAP_READ_ERROR, 0, nfs ? fss[0].path : "", strerror(errno));
+			return;
+		}
+		const struct fanotify_event_metadata *m = (const void *)buf;
+		for (; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
+			if (m->mask & FAN_Q_OVERFLOW) {
+				char fsl[1024] = "";
+				for (int i = 0; i < nfs; i++) {
+					size_t l = strlen(fsl);
+					snprintf(fsl + l, sizeof fsl - l, "%s%s", i ? "," : "", fss[i].path);
+				}
+				bw_gap(BW_GAP_OVERFLOW, 0, fsl, "fanotify queue overflow (FAN_Q_OVERFLOW)");
+				continue;
+			}
+			struct fid_ref dfid = {0}, obj = {0}, oldf = {0}, newf = {0};
+			int have_d = 0, have_o = 0, have_old = 0, have_new = 0, pidfd = -1;
+			const char *p = (const char *)(m + 1), *end = (const char *)m + m->event_len;
+			while (p + sizeof(struct fanotify_event_info_header) <= end) {
+				const struct fanotify_event_info_header *ih = (const void *)p;
+				if (ih->len == 0 || p + ih->len > end) break;
+				if (ih->info_type == FAN_EVENT_INFO_TYPE_PIDFD) {
+					pidfd = ((const struct fanotify_event_info_pidfd *)p)->pidfd;
+				} else {
+					struct fanotify_event_info_fid *fi = (void *)p;
+					struct file_handle *fh = (struct file_handle *)fi->handle;
+					struct fid_ref r = {(__kernel_fsid_t *)&fi->fsid, fh, NULL};
+					if (ih->info_type != FAN_EVENT_INFO_TYPE_FID)
+						r.name = (const char *)fh->f_handle + fh->handle_bytes;
+					switch (ih->info_type) {
+					case FAN_EVENT_INFO_TYPE_DFID_NAME: dfid = r, have_d = 1; break;
+					case FAN_EVENT_INFO_TYPE_FID: obj = r, have_o = 1; break;
+					case FAN_EVENT_INFO_TYPE_OLD_DFID_NAME: oldf = r, have_old = 1; break;
+					case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME: newf = r, have_new = 1; break;
+					}
+				}
+				p += ih->len;
+			}
+			uint64_t mask = m->mask;
+			/* A directory renamed, moved or deleted: cached paths beneath it are stale. */
+			if ((mask & (FAN_MOVE_SELF | FAN_DELETE_SELF)) ||
+			    ((mask & (FAN_RENAME | FAN_DELETE)) && (mask & FAN_ONDIR)))
+				if (dcount) dcache_clear();
+			int own = m->pid == getpid();
+			int reportable = (mask & (FAN_CREATE | FAN_DELETE | FAN_MODIFY | FAN_RENAME | FAN_ATTRIB)) != 0;
+			if (own || !reportable)
+				bw_stat_suppressed++;
+			else
+				emit(m, have_d ? &dfid : NULL, have_o ? &obj : NULL, have_old ? &oldf : NULL,
+				     have_new ? &newf : NULL, pidfd);
+			if (pidfd >= 0) close(pidfd);
+		}
+	}
+}
