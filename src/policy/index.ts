@@ -6,7 +6,13 @@ export { rulesFor, isWhitelist, postureFor, viewOf } from './subject.js';
 export { selectorMatches } from './selector.js';
 export { compileGlob, GlobError } from './glob.js';
 export { normalisePath, normaliseDir } from './paths.js';
-export { explain, type Explanation, type EndExplanation, type RuleVerdict, type RuleStatus } from './explain.js';
+export {
+  explain,
+  type Explanation,
+  type EndExplanation,
+  type RuleVerdict,
+  type RuleStatus,
+} from './explain.js';
 export { dumpRuleSet } from './dump.js';
 export { describeRule, describeSelector, policyName } from './describe.js';
 export { loadPolicies, parsePolicyText } from './load.js';

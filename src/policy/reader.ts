@@ -110,12 +110,18 @@ function convert(ctx: Ctx, node: unknown, field: string, depth: number, at: Pos,
         throw new SyntaxAt('a mapping key must be a plain value, not a list or mapping', kPos);
       }
       const kv = k === null ? null : isAlias(k) ? k.resolve(ctx.doc) : k;
-      const keyValue = kv && isScalar(kv) ? kv.value : null;
-      if (keyValue === '<<' && kv && isScalar(kv) && kv.type === 'PLAIN') {
+      const keyValue: unknown = kv && isScalar(kv) ? kv.value : null;
+      if (typeof keyValue === 'symbol' || (keyValue === '<<' && kv && isScalar(kv) && kv.type === 'PLAIN')) {
         merges.push(convert(ctx, pair.value, `${field}<<`, depth + 1, kPos, kPos));
         continue;
       }
-      const key = keyValue instanceof Date && kv && isScalar(kv) ? String(kv.source) : String(keyValue);
+      // Keys are names: a plain `y:` or `on:` stays the text written, not a YAML 1.1 boolean.
+      const key =
+        typeof keyValue === 'string'
+          ? keyValue
+          : kv && isScalar(kv) && kv.source !== undefined
+            ? String(kv.source)
+            : String(keyValue);
       setValue(obj, key, convert(ctx, pair.value, joinField(field, key), depth + 1, kPos, kPos));
     }
     // `<<: *base` (or a list of them): entries not written in this mapping come from the bases.
@@ -160,6 +166,53 @@ function syntaxDiag(file: string, pos: Pos, message: string, document: number, f
   };
 }
 
+interface Duplicate {
+  key: string;
+  first: Pos;
+  again: Pos;
+}
+
+/** Keys written twice in one mapping, anywhere in the document (aliases not followed). */
+function duplicateKeys(doc: Document.Parsed, lc: LineCounter): Duplicate[] {
+  const out: Duplicate[] = [];
+  const stack: unknown[] = [doc.contents];
+  let budget = MAX_NODES;
+  while (stack.length > 0 && budget-- > 0) {
+    const n = stack.pop();
+    if (isSeq(n)) stack.push(...n.items);
+    else if (isMap(n)) {
+      const seen = new Map<string, Pos>();
+      for (const pair of n.items) {
+        const k = pair.key;
+        if (isScalar(k) && k.range) {
+          const name = String(k.source ?? k.value);
+          const at = lc.linePos(k.range[0]);
+          const first = seen.get(name);
+          if (first) out.push({ key: name, first, again: at });
+          else seen.set(name, at);
+        }
+        stack.push(pair.value);
+      }
+    }
+  }
+  return out.sort((a, b) => a.again.line - b.again.line || a.again.col - b.again.col);
+}
+
+function duplicateDiag(file: string, d: Duplicate, index: number): Diagnostic {
+  const diag = syntaxDiag(
+    file,
+    d.again,
+    `key "${d.key}" is written twice in the same mapping (first at line ${d.first.line}); YAML forbids ` +
+      `it, and Kubernetes would keep only the last one, silently dropping the first one's value`,
+    index,
+    d.key,
+  );
+  diag.code = codes.POLICY_DUPLICATE_KEY.code;
+  diag.message = diag.message.replace(/^YAML syntax error: /, '');
+  diag.fix = `merge the two "${d.key}:" entries into one (for lists, one list with all items), or remove one`;
+  return diag;
+}
+
 /**
  * Splits text into documents and converts each to a plain value with positions. If any document
  * has a syntax error the result carries only the syntax errors (the file is rejected whole).
@@ -182,10 +235,20 @@ export function readDocuments(text: string, file: string): ReadResult {
     return { documents: [], errors: [syntaxDiag(file, { line: 1, col: 1 }, cleanMessage(msg), 0)] };
   }
   if (!Array.isArray(docs)) docs = [docs as Document.Parsed];
+  const dupReported = new Set<number>();
   docs.forEach((doc, index) => {
     for (const err of doc.errors) {
       const lp = err.linePos?.[0] ?? lc.linePos(err.pos[0]);
-      errors.push(syntaxDiag(file, { line: lp.line, col: lp.col }, cleanMessage(err.message), index));
+      const at = { line: lp.line, col: lp.col };
+      if (err.code === 'DUPLICATE_KEY') {
+        const dups = duplicateKeys(doc, lc);
+        if (dups.length > 0) {
+          if (!dupReported.has(index)) for (const d of dups) errors.push(duplicateDiag(file, d, index));
+          dupReported.add(index);
+          continue;
+        }
+      }
+      errors.push(syntaxDiag(file, at, cleanMessage(err.message), index));
     }
   });
   if (errors.length > 0) return { documents: [], errors };

@@ -105,6 +105,12 @@ export const policyCodes = defineCodes({
     title: 'Unsupported apiVersion for a KubeArmor kind',
     help: 'Write apiVersion: security.kubearmor.com/v1.',
   },
+  POLICY_DUPLICATE_KEY: {
+    code: 'BW1018',
+    level: 'error',
+    title: 'Key written twice in one mapping',
+    help: 'YAML forbids repeated keys; Kubernetes would keep only the last one and silently drop the rest. Merge them into one.',
+  },
   POLICY_UNKNOWN_FIELD: {
     code: 'BW1101',
     level: 'warning',
@@ -134,5 +140,17 @@ export const policyCodes = defineCodes({
     level: 'warning',
     title: 'Empty document skipped',
     help: 'Remove the empty document (a stray "---").',
+  },
+  POLICY_IGNORED_ENTRY: {
+    code: 'BW1106',
+    level: 'warning',
+    title: 'Entry without effect ignored',
+    help: 'A selector expression without key or operator, or a fromSource entry without path, selects nothing; complete or remove it.',
+  },
+  POLICY_NULL_VALUE: {
+    code: 'BW1107',
+    level: 'warning',
+    title: 'Field without a value ignored',
+    help: 'A field written with no value ("readOnly:") is dropped, as Kubernetes does; give it a value or remove the line.',
   },
 });
