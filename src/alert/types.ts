@@ -4,7 +4,20 @@
 
 /** Alert `Type` values (KubeArmor), plus Bulwark's baseline drift type. */
 export type AlertType =
-  'MatchedPolicy' | 'MatchedHostPolicy' | 'SystemEvent' | 'ContainerLog' | 'HostLog' | 'BaselineDrift';
+  | 'MatchedPolicy'
+  | 'MatchedHostPolicy'
+  | 'MatchedNetworkPolicy'
+  | 'SystemEvent'
+  | 'ContainerLog'
+  | 'HostLog'
+  | 'BaselineDrift';
+
+/** Types that KubeArmor streams as `Log` (WatchLogs); every other type is an `Alert`. */
+export const LOG_TYPES: readonly AlertType[] = ['ContainerLog', 'HostLog'];
+
+export function isLogType(type: string): boolean {
+  return type === 'ContainerLog' || type === 'HostLog';
+}
 
 export type AlertAction = 'Allow' | 'Audit' | 'Block' | 'Audit (Allow)' | 'Audit (Block)';
 
@@ -12,6 +25,14 @@ export interface AlertOwner {
   Ref: string;
   Name: string;
   Namespace: string;
+}
+
+/** KubeArmor's `ExecEvent`: the exec that started the acting process. */
+export interface AlertExecEvent {
+  /** Decimal exec id. */
+  ExecID?: string;
+  /** Task comm at exec. */
+  ExecutableName?: string;
 }
 
 /**
@@ -55,6 +76,8 @@ export interface Alert {
   Resource?: string;
   /** `syscall=SYS_OPENAT flags=O_WRONLY|O_CREAT|O_NOCTTY|O_NONBLOCK`, `lsm=FILE_OPEN`, ... */
   Data?: string;
+  /** `Data` parsed into a map with capitalised keys (`Syscall`, `Flags`), as KubeArmor sends it. */
+  EventData?: Record<string, string>;
   /** `Landlock`, `BPFLSM`, `fanotify`, `Baseline`, ... */
   Enforcer?: string;
   Action?: AlertAction;
@@ -68,4 +91,13 @@ export interface Alert {
   /** Extra key/values KubeArmor carries in ExecEvent-less form (e.g. throttle settings). */
   MaxAlertsPerSec?: number;
   DroppingAlertsInterval?: number;
+  ExecEvent?: AlertExecEvent;
+  /** Version of the agent that produced the alert (KubeArmor's `KubeArmorVersion` field). */
+  KubeArmorVersion?: string;
+  /** Stable node identity (hash of /etc/machine-id). */
+  NodeID?: string;
+  ProcessHash?: string;
+  ParentHash?: string;
+  /** User name of UID (host alerts). */
+  UserName?: string;
 }

@@ -4,6 +4,7 @@
 import { apiCodes } from './codes/api.js';
 import { generalCodes } from './codes/general.js';
 import { policyCodes } from './codes/policy.js';
+import { alertCodes } from './codes/alert.js';
 import type { CodeEntry } from './codes/types.js';
 
 export type { CodeEntry, CodeLevel } from './codes/types.js';
@@ -12,12 +13,14 @@ export type { CodeEntry, CodeLevel } from './codes/types.js';
 export const codeAreas = {
   general: generalCodes,
   policy: policyCodes,
+  alert: alertCodes,
   api: apiCodes,
 } as const;
 
 export const codes = {
   ...generalCodes,
   ...policyCodes,
+  ...alertCodes,
   ...apiCodes,
 } as const;
 
