@@ -98,6 +98,20 @@ function patternRegex(glob: string): RegExp {
   return re;
 }
 
+function addCandidate(out: Candidate[], rule: CompiledRule, key: string): void {
+  const tier = tierOf(rule, key);
+  // Only a rule with aliases can be reached twice; keep it once, at its best tier.
+  if (rule.aliases.length > 0) {
+    for (const c of out) {
+      if (c.rule === rule) {
+        if (c.tier < tier) c.tier = tier;
+        return;
+      }
+    }
+  }
+  out.push({ rule, tier });
+}
+
 /** Collects the candidates for one path, sorted by tier (highest first), then id. */
 export function candidatesFor(
   rs: RuleSet,
@@ -107,33 +121,47 @@ export function candidatesFor(
   tty: string | null | undefined,
 ): Candidate[] {
   const idx = indexOf(rs);
+  const applies = view.applies;
   const out: Candidate[] = [];
-  const consider = (rule: CompiledRule, key: string): void => {
-    if (view.applies[rule.policy] !== 1 || !sourceOk(rule, exe) || !ptsOk(rule, tty)) return;
-    // A rule reachable through its target and an alias is considered once, at its best tier.
-    const tier = tierOf(rule, key);
-    const seen = out.findIndex((c) => c.rule === rule);
-    if (seen === -1) out.push({ rule, tier });
-    else if (out[seen].tier < tier) out[seen].tier = tier;
-  };
   const exact = idx.exact.get(path);
-  if (exact) for (const r of exact) consider(r, path);
-  // Walk every directory prefix of the path ('/', '/a/', '/a/b/') and the path as a directory.
-  const asDir = path === '/' ? '/' : `${path}/`;
-  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) {
-    const prefix = path.slice(0, i + 1);
-    const dirs = idx.dirs.get(prefix);
-    if (dirs) for (const r of dirs) if (dirKeyMatches(r, prefix, path)) consider(r, prefix);
-    const pats = idx.patterns.get(prefix);
-    if (pats) for (const p of pats) if (p.re.test(path)) consider(p.rule, prefix);
+  if (exact) {
+    for (const r of exact)
+      if (applies[r.policy] === 1 && sourceOk(r, exe) && ptsOk(r, tty)) addCandidate(out, r, path);
   }
-  if (asDir !== '/') {
-    const self = idx.dirs.get(asDir);
-    if (self) for (const r of self) consider(r, asDir);
+  // Walk the directory prefixes of the path ('/', '/a/', '/a/b/'), no deeper than any key goes.
+  let slashes = 0;
+  for (let i = 0; i !== -1 && slashes < idx.maxPrefixSlashes; i = path.indexOf('/', i + 1)) {
+    slashes++;
+    const prefix = path.slice(0, i + 1);
+    const e = idx.prefixes.get(prefix);
+    if (e === undefined) continue;
+    for (const r of e.dirs) {
+      if (applies[r.policy] === 1 && dirKeyMatches(r, prefix, path) && sourceOk(r, exe) && ptsOk(r, tty))
+        addCandidate(out, r, prefix);
+    }
+    for (const p of e.patterns) {
+      const r = p.rule;
+      if (applies[r.policy] === 1 && sourceOk(r, exe) && ptsOk(r, tty) && p.re.test(path))
+        addCandidate(out, r, prefix);
+    }
+  }
+  // The path itself as a directory (an operation on /etc matches dir: /etc/).
+  if (path !== '/') {
+    const self = idx.dirs.get(`${path}/`);
+    if (self) {
+      for (const r of self)
+        if (applies[r.policy] === 1 && sourceOk(r, exe) && ptsOk(r, tty)) addCandidate(out, r, `${path}/`);
+    }
   }
   if (idx.hasGlobalPatterns) {
     const pats = idx.patterns.get('');
-    if (pats) for (const p of pats) if (p.re.test(path)) consider(p.rule, '');
+    if (pats) {
+      for (const p of pats) {
+        const r = p.rule;
+        if (applies[r.policy] === 1 && sourceOk(r, exe) && ptsOk(r, tty) && p.re.test(path))
+          addCandidate(out, r, '');
+      }
+    }
   }
   if (out.length > 1) out.sort((a, b) => b.tier - a.tier || a.rule.id - b.rule.id);
   return out;

@@ -9,6 +9,12 @@ export interface PatternEntry {
   re: RegExp;
 }
 
+/** Rules reachable from one directory prefix: directory rules on it and patterns under it. */
+export interface PrefixEntry {
+  dirs: CompiledRule[];
+  patterns: PatternEntry[];
+}
+
 export class RuleIndexImpl implements RuleIndex {
   readonly kind = 'rule-index' as const;
   /** Normalised path → path rules. */
@@ -17,6 +23,10 @@ export class RuleIndexImpl implements RuleIndex {
   readonly dirs = new Map<string, CompiledRule[]>();
   /** Literal directory prefix ('' = any) → pattern rules. */
   readonly patterns = new Map<string, PatternEntry[]>();
+  /** dirs and patterns merged by key, so a lookup costs one probe per ancestor. */
+  readonly prefixes = new Map<string, PrefixEntry>();
+  /** Largest number of '/' in any prefix key: ancestors deeper than this cannot hit. */
+  maxPrefixSlashes = 0;
   /** True when at least one pattern has no literal '/' prefix and must be tried for every path. */
   hasGlobalPatterns = false;
 
@@ -32,6 +42,20 @@ export class RuleIndexImpl implements RuleIndex {
         }
       }
     }
+    for (const [key, dirs] of this.dirs) this.entry(key).dirs = dirs;
+    for (const [key, patterns] of this.patterns) if (key !== '') this.entry(key).patterns = patterns;
+  }
+
+  private entry(key: string): PrefixEntry {
+    let e = this.prefixes.get(key);
+    if (!e) {
+      e = { dirs: [], patterns: [] };
+      this.prefixes.set(key, e);
+      let slashes = 0;
+      for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) === 47) slashes++;
+      if (slashes > this.maxPrefixSlashes) this.maxPrefixSlashes = slashes;
+    }
+    return e;
   }
 }
 
