@@ -1,0 +1,153 @@
+// The agent's control socket: `<state-dir>/agent.sock`, a unix socket (mode 0600, root only)
+// speaking JSON lines: one request object per line, one response object per line. `bulwark run`
+// registers workloads through it and `bulwark status` reads the agent's state. Only local
+// processes that can open the socket file can talk to it.
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+
+export const SOCKET_NAME = 'agent.sock';
+
+export function socketPath(stateDir: string): string {
+  return join(stateDir, SOCKET_NAME);
+}
+
+export type ControlRequest = { op: string } & Record<string, unknown>;
+export type ControlResponse = { ok: boolean; error?: string } & Record<string, unknown>;
+export type ControlHandler = (
+  req: ControlRequest,
+  peer: Socket,
+) => Promise<ControlResponse> | ControlResponse;
+
+/** True when an agent answers on the socket (a stale socket file does not count). */
+export async function agentAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
+  if (!existsSync(path)) return false;
+  try {
+    const r = await request(path, { op: 'ping' }, timeoutMs);
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Listens on the socket. Refuses to start when another agent answers there; removes a stale
+ * socket file left by an agent that died.
+ */
+export async function listenControl(path: string, handler: ControlHandler): Promise<Server> {
+  if (await agentAnswers(path))
+    throw new Error(`another agent is running with this state directory (${path})`);
+  if (existsSync(path)) unlinkSync(path);
+  const server = createServer((sock) => {
+    let buf = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        void answer(line, sock, handler);
+      }
+    });
+    sock.on('error', () => sock.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  chmodSync(path, 0o600);
+  return server;
+}
+
+async function answer(line: string, sock: Socket, handler: ControlHandler): Promise<void> {
+  let res: ControlResponse;
+  try {
+    const req = JSON.parse(line) as ControlRequest;
+    if (typeof req.op !== 'string') throw new Error('request without "op"');
+    res = req.op === 'ping' ? { ok: true } : await handler(req, sock);
+  } catch (e) {
+    res = { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+  if (!sock.destroyed) sock.write(`${JSON.stringify(res)}\n`);
+}
+
+/** One request, one response. Rejects when nothing listens or no answer comes in time. */
+export function request(path: string, req: ControlRequest, timeoutMs = 5000): Promise<ControlResponse> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection(path);
+    let buf = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no answer from the agent at ${path} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.setEncoding('utf8');
+    sock.on('connect', () => sock.write(`${JSON.stringify(req)}\n`));
+    sock.on('data', (chunk: string) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl === -1) return;
+      clearTimeout(timer);
+      sock.end();
+      try {
+        resolve(JSON.parse(buf.slice(0, nl)) as ControlResponse);
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+/**
+ * A long-lived connection: `bulwark run` keeps one open while its workload runs, so the agent
+ * notices when the runner dies (the connection closes) even if no "exited" message arrives.
+ */
+export class ControlConnection {
+  private readonly sock: Socket;
+  private buf = '';
+  private readonly waiting: ((r: ControlResponse) => void)[] = [];
+  private closed = false;
+
+  private constructor(sock: Socket) {
+    this.sock = sock;
+    sock.setEncoding('utf8');
+    sock.on('data', (chunk: string) => {
+      this.buf += chunk;
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) !== -1) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        this.waiting.shift()?.(JSON.parse(line) as ControlResponse);
+      }
+    });
+    sock.on('close', () => {
+      this.closed = true;
+      for (const w of this.waiting.splice(0)) w({ ok: false, error: 'the agent closed the connection' });
+    });
+    sock.on('error', () => undefined);
+  }
+
+  static open(path: string): Promise<ControlConnection> {
+    return new Promise((resolve, reject) => {
+      const sock = createConnection(path);
+      sock.once('connect', () => resolve(new ControlConnection(sock)));
+      sock.once('error', reject);
+    });
+  }
+
+  send(req: ControlRequest): Promise<ControlResponse> {
+    if (this.closed) return Promise.resolve({ ok: false, error: 'the agent closed the connection' });
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.sock.write(`${JSON.stringify(req)}\n`);
+    });
+  }
+
+  close(): void {
+    this.sock.end();
+  }
+}
