@@ -97,12 +97,8 @@ export class Pipeline {
 
   /** Sends an alert through the throttle; a trip emits one AlertThreshold SystemEvent. */
   publish(alert: Alert): void {
-    const t = this.o.throttle;
-    const d = t.admit(alert);
-    if (d.notice)
-      this.o.emit(
-        thresholdAlert(alert, { maxPerSec: t.maxPerSec, throttleSec: t.throttleSec, nowMs: Date.now() }),
-      );
+    const d = this.o.throttle.admit(alert);
+    if (d.threshold) this.o.emit(d.threshold);
     if (!d.pass) {
       this.counters.throttled++;
       return;

@@ -4,10 +4,11 @@ import { Command, CommanderError } from 'commander';
 import { BulwarkError, isBulwarkError, codes } from '../common/errors.js';
 import { EXIT, EXIT_HELP } from './exit-codes.js';
 import { registerPolicy } from './policy.js';
+import { registerBaseline } from './baseline.js';
 
 type Register = (program: Command) => void;
 
-const GROUPS: Register[] = [registerPolicy];
+const GROUPS: Register[] = [registerPolicy, registerBaseline];
 
 export const VERSION = '0.1.0';
 

@@ -7,6 +7,7 @@ const AREA_TITLES: Record<string, string> = {
   policy: 'Policies (BW1xxx)',
   alert: 'Alerts, sinks and the alert store (BW6xxx)',
   api: 'gRPC and HTTP API (BW7xxx)',
+  baseline: 'Signed baseline (BW5xxx)',
 };
 
 export function renderErrorsDoc(): string {

@@ -5,6 +5,7 @@ import { apiCodes } from './codes/api.js';
 import { generalCodes } from './codes/general.js';
 import { policyCodes } from './codes/policy.js';
 import { alertCodes } from './codes/alert.js';
+import { baselineCodes } from './codes/baseline.js';
 import type { CodeEntry } from './codes/types.js';
 
 export type { CodeEntry, CodeLevel } from './codes/types.js';
@@ -15,6 +16,7 @@ export const codeAreas = {
   policy: policyCodes,
   alert: alertCodes,
   api: apiCodes,
+  baseline: baselineCodes,
 } as const;
 
 export const codes = {
@@ -22,6 +24,7 @@ export const codes = {
   ...policyCodes,
   ...alertCodes,
   ...apiCodes,
+  ...baselineCodes,
 } as const;
 
 export type CodeName = keyof typeof codes;
