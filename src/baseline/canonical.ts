@@ -1,0 +1,105 @@
+// Canonical digest of a baseline version: SHA-256 over a fixed header (id, parent and its digest,
+// time, actor, reason, algorithms, scope, key id, entry count), every entry in key order, and the
+// list of changes accepted into the version. It is computed from the rows as stored (read back
+// from SQLite), so any edit of the database, by any tool, changes it.
+import { createHash, type Hash } from 'node:crypto';
+import type { BaselineStore, VersionRow } from './store.js';
+import type { Entry } from './types.js';
+
+const MAGIC = 'bulwark-baseline-v1\n';
+
+function lp(h: Hash, b: Buffer | string | null): void {
+  const v = b === null ? null : typeof b === 'string' ? Buffer.from(b) : b;
+  const len = Buffer.alloc(5);
+  if (v === null) {
+    len[0] = 0;
+    h.update(len);
+    return;
+  }
+  len[0] = 1;
+  len.writeUInt32BE(v.length, 1);
+  h.update(len);
+  h.update(v);
+}
+
+/** Every stored field, in a fixed order, length-prefixed. */
+export function hashEntry(h: Hash, e: Entry, pkg: string | null): void {
+  lp(h, e.key);
+  lp(h, e.type);
+  lp(
+    h,
+    `${e.mode} ${e.uid} ${e.gid} ${e.size} ${e.mtimeNs} ${e.ctimeNs} ${e.inode} ${e.nlink} ${e.dev} ${e.rdev} ${e.flags} ${e.scanFlags}`,
+  );
+  lp(h, e.target);
+  lp(h, e.xattrs);
+  lp(h, e.acl);
+  lp(h, e.selinux);
+  lp(h, e.caps);
+  lp(h, e.digests.sha256 ?? null);
+  lp(h, e.digests.sha512 ?? null);
+  lp(h, e.digests['sha3-256'] ?? null);
+  lp(h, e.digests.blake2b512 ?? null);
+  lp(h, pkg);
+  lp(h, e.error);
+}
+
+export function headerText(v: VersionRow, parentDigest: Buffer | null, entries: number): string {
+  return JSON.stringify({
+    id: v.id,
+    parent: v.parent,
+    parentDigest: parentDigest ? parentDigest.toString('hex') : null,
+    createdNs: String(v.createdNs),
+    actor: v.actor,
+    host: v.host,
+    reason: v.reason,
+    command: v.command,
+    algos: v.algos.join(','),
+    scope: v.scope,
+    keyId: v.keyId,
+    entries,
+  });
+}
+
+export interface DigestResult {
+  digest: Buffer;
+  entries: number;
+}
+
+/** Hashes entries as they stream by (used by check and update to verify during the diff). */
+export class EntryDigester {
+  readonly body = createHash('sha256');
+  count = 0;
+
+  *wrap(it: Iterable<Entry & { pkg: string | null }>): Generator<Entry & { pkg: string | null }> {
+    for (const e of it) {
+      hashEntry(this.body, e, e.pkg);
+      this.count++;
+      yield e;
+    }
+  }
+}
+
+/** Reads the version back from the store and digests it. */
+export function versionDigest(store: BaselineStore, v: VersionRow): DigestResult {
+  const d = new EntryDigester();
+  for (const e of d.wrap(store.entries(v.id))) void e;
+  return finishDigest(store, v, d);
+}
+
+/** Combines header, streamed entries and the accepted-changes list into the version digest. */
+export function finishDigest(store: BaselineStore, v: VersionRow, d: EntryDigester): DigestResult {
+  const parentDigest = v.parent !== null ? (store.version(v.parent)?.digest ?? null) : null;
+  const n = d.count;
+  const body = d.body;
+  const acc = createHash('sha256');
+  for (const a of store.accepted(v.id)) {
+    lp(acc, a.key);
+    lp(acc, `${a.kind}|${a.attributes}|${a.class}`);
+  }
+  const h = createHash('sha256');
+  h.update(MAGIC);
+  lp(h, headerText(v, parentDigest, n));
+  h.update(body.digest());
+  h.update(acc.digest());
+  return { digest: h.digest(), entries: n };
+}

@@ -1,0 +1,489 @@
+// The baseline operations behind the CLI and the agent: init, check, update and verify. Each
+// streams the scan through the store without loading the tree into memory; check and update
+// verify the current version's signature before trusting it and its content digest during the
+// same pass, and refuse to report (or build on) a baseline that fails either.
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { BulwarkError } from '../common/errors.js';
+import type { RuleSet } from '../policy/index.js';
+import { EntryDigester, finishDigest, versionDigest } from './canonical.js';
+import type { BaselineSettings } from './config.js';
+import { mergeDiff } from './diff.js';
+import { loadNative } from './native.js';
+import { classify, detectPackageManager, type PackageManager } from './packages.js';
+import { keyToPath, pathToKey } from './path-key.js';
+import { scanEntries, type ScanProgress } from './scan.js';
+import { excludeMatcher, normaliseRoots, policyScope } from './scope.js';
+import { keyId, loadPrivateKey, loadPublicKey, signDigest, verifyDigest } from './signing.js';
+import { BaselineStore, type AcceptedRow, type VersionRow } from './store.js';
+import { ATTRIBUTES, type Change, type DigestAlgo, type Entry } from './types.js';
+
+export interface RunOptions {
+  settings: BaselineSettings;
+  /** PATH arguments (init): added to the configured scope. */
+  paths?: string[];
+  onProgress?: (p: ScanProgress) => void;
+  /** Warnings (coded) for the caller to print. */
+  onWarning?: (code: string, message: string) => void;
+  workers?: number;
+  /** Package awareness (default on when a package database is found). */
+  packages?: boolean;
+  /** The command line, recorded in the version header. */
+  command?: string;
+}
+
+export interface ScanStats {
+  entries: number;
+  files: number;
+  bytes: number;
+  seconds: number;
+}
+
+export interface StoredScope {
+  roots: string[];
+  exclude: string[];
+}
+
+function actor(): string {
+  const sudo = process.env.SUDO_USER;
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = String(process.getuid?.() ?? 'unknown');
+  }
+  return sudo ? `${sudo} (via sudo as ${name})` : name;
+}
+
+function warnNative(o: RunOptions): void {
+  if (!loadNative())
+    o.onWarning?.(
+      'BW5105',
+      'native helper not built: xattrs, ACLs, SELinux labels, capabilities and chattr flags are not recorded',
+    );
+}
+
+function packageManager(o: RunOptions): PackageManager | null {
+  return o.packages === false ? null : detectPackageManager();
+}
+
+/** The scope for a new baseline: arguments, config paths, policy directories, config files. */
+export function resolveScope(o: RunOptions): { scope: StoredScope; ruleSet: RuleSet | null } {
+  const s = o.settings;
+  const pol = policyScope(s.policies);
+  if (pol.rejected.length)
+    o.onWarning?.('BW5106', `policy files with errors ignored for the scope: ${pol.rejected.join(', ')}`);
+  const roots = [...(o.paths ?? []), ...s.paths, ...pol.roots];
+  if (roots.length === 0)
+    throw new BulwarkError('BASELINE_NO_SCOPE', 'no PATH given and no paths or policies configured');
+  const all = [...roots, ...(s.configFile ? [s.configFile] : []), ...s.policies];
+  return { scope: { roots: normaliseRoots(all), exclude: s.exclude }, ruleSet: pol.ruleSet };
+}
+
+function timed(): () => number {
+  const t = performance.now();
+  return () => (performance.now() - t) / 1000;
+}
+
+function scanOf(
+  o: RunOptions,
+  scope: StoredScope,
+  algos: DigestAlgo[],
+  stats: ScanStats,
+): AsyncGenerator<Entry> {
+  return scanEntries({
+    roots: scope.roots.map((r) => Buffer.from(r)),
+    excluded: excludeMatcher(scope.exclude),
+    algos,
+    ...(o.workers ? { workers: o.workers } : {}),
+    onProgress: (p) => {
+      stats.entries = p.entries;
+      stats.files = p.files;
+      stats.bytes = p.bytes;
+      o.onProgress?.(p);
+    },
+  });
+}
+
+/** Signs a built version, marks it current, prunes old entries. */
+function seal(store: BaselineStore, id: number, key: KeyObject, keep: number): VersionRow {
+  const v = store.version(id) as VersionRow;
+  const { digest, entries } = versionDigest(store, v);
+  store.commitVersion(id, entries, digest, signDigest(key, digest));
+  store.prune(keep);
+  return store.version(id) as VersionRow;
+}
+
+export interface InitResult {
+  version: VersionRow;
+  scope: StoredScope;
+  stats: ScanStats;
+  problems: Entry[];
+}
+
+export async function initBaseline(
+  o: RunOptions & { force?: boolean; reason?: string },
+): Promise<InitResult> {
+  const s = o.settings;
+  const key = loadPrivateKey(s.keyFile);
+  if (s.keyFile.startsWith(`${s.stateDir}/`))
+    o.onWarning?.('BW5104', `signing key ${s.keyFile} is inside the state dir ${s.stateDir}`);
+  const { scope } = resolveScope(o);
+  warnNative(o);
+  const store = BaselineStore.open(s.dbFile, { create: true });
+  try {
+    const current = store.currentId();
+    if (current !== null && !o.force)
+      throw new BulwarkError(
+        'BASELINE_EXISTS',
+        `a baseline (version ${current}) already exists in ${s.dbFile}`,
+      );
+    const pm = packageManager(o);
+    const id = store.beginVersion({
+      parent: current,
+      createdNs: BigInt(Date.now()) * 1_000_000n,
+      actor: actor(),
+      host: hostname(),
+      reason: o.reason ?? (current === null ? 'initial baseline' : 'full re-baseline (init --force)'),
+      command: o.command ?? 'init',
+      algos: s.digests,
+      scope: JSON.stringify(scope),
+      keyId: keyId(createPublicKey(key)),
+    });
+    const stats: ScanStats = { entries: 0, files: 0, bytes: 0, seconds: 0 };
+    const elapsed = timed();
+    const writer = store.entryWriter(id);
+    const problems: Entry[] = [];
+    for await (const e of scanOf(o, scope, s.digests, stats)) {
+      if (e.error || e.scanFlags) problems.push(e);
+      writer.add(e, pm ? (pm.owner(keyToPath(e.key))?.pkg ?? null) : null);
+    }
+    writer.flush();
+    stats.seconds = elapsed();
+    const version = seal(store, id, key, s.keep);
+    return { version, scope, stats, problems };
+  } finally {
+    store.close();
+  }
+}
+
+/** Opens the store and checks the current version's header: signed, newest, by the trusted key. */
+function trustedCurrent(store: BaselineStore, pubFile: string): VersionRow {
+  const id = store.currentId();
+  if (id === null) throw new BulwarkError('BASELINE_MISSING', `no signed baseline version in ${store.file}`);
+  const v = store.version(id);
+  if (!v || v.state !== 'signed' || !v.digest || !v.signature)
+    throw new BulwarkError('BASELINE_TAMPERED', `current version ${id} is missing or not signed`);
+  const latest = store.latestSignedId();
+  if (latest !== null && latest > id)
+    throw new BulwarkError('BASELINE_ROLLBACK', `current version is ${id} but version ${latest} is newer`);
+  const pub = loadPublicKey(pubFile);
+  if (keyId(pub) !== v.keyId)
+    throw new BulwarkError(
+      'BASELINE_TAMPERED',
+      `version ${id} names signing key ${v.keyId}, but the trusted public key ${pubFile} is ${keyId(pub)}`,
+    );
+  if (!verifyDigest(pub, v.digest, v.signature))
+    throw new BulwarkError('BASELINE_TAMPERED', `version ${id}: signature does not verify with ${pubFile}`);
+  return v;
+}
+
+export interface CheckCounts {
+  added: number;
+  removed: number;
+  changed: number;
+  packageConsistent: number;
+  unexplained: number;
+  errors: number;
+  unstable: number;
+}
+
+export interface CheckResult {
+  version: VersionRow;
+  scope: StoredScope;
+  changes: Change[];
+  counts: CheckCounts;
+  /** Scanned entries that could not be read fully (permission, vanished...). */
+  problems: Entry[];
+  stats: ScanStats;
+  /** `full`; `since-last` once the agent's journal exists. */
+  mode: 'full';
+  note?: string;
+}
+
+interface DiffRun {
+  v: VersionRow;
+  scope: StoredScope;
+  changes: Change[];
+  problems: Entry[];
+  stats: ScanStats;
+  counts: CheckCounts;
+}
+
+/**
+ * Shared by check and update: verifies the current version while diffing it against the disk.
+ * `onPair` sees every key in order with the stored and scanned entries (either may be absent) and
+ * the change, if any, so update can write the next version in the same pass.
+ */
+async function diffAgainstDisk(
+  store: BaselineStore,
+  o: RunOptions,
+  onPair?: (
+    oldE: (Entry & { pkg: string | null }) | undefined,
+    newE: Entry | undefined,
+    c: Change | undefined,
+  ) => void,
+): Promise<DiffRun> {
+  const v = trustedCurrent(store, o.settings.pubFile);
+  warnNative(o);
+  const scope = JSON.parse(v.scope) as StoredScope;
+  const pm = packageManager(o);
+  const digester = new EntryDigester();
+  const stats: ScanStats = { entries: 0, files: 0, bytes: 0, seconds: 0 };
+  const elapsed = timed();
+  const changes: Change[] = [];
+  const problems: Entry[] = [];
+  const counts: CheckCounts = {
+    added: 0,
+    removed: 0,
+    changed: 0,
+    packageConsistent: 0,
+    unexplained: 0,
+    errors: 0,
+    unstable: 0,
+  };
+  const oldIt = digester.wrap(store.entries(v.id));
+  const scanIt = scanOf(o, scope, v.algos, stats)[Symbol.asyncIterator]();
+  await mergeDiff(oldIt, scanIt, ATTRIBUTES, {
+    scanned(e) {
+      if (e.error || e.scanFlags) problems.push(e);
+      if (e.error) counts.errors++;
+      if (e.scanFlags) counts.unstable++;
+    },
+    both(a, b, changed) {
+      if (!changed) onPair?.(a as Entry & { pkg: string | null }, b, undefined);
+    },
+    change(c) {
+      counts[c.kind]++;
+      const oldE = c.old as (Entry & { pkg: string | null }) | undefined;
+      if (pm) {
+        const k = classify(pm, c, oldE?.pkg ?? null);
+        c.package = { class: k.class, manager: pm.name, ...(k.name ? { name: k.name } : {}) };
+        if (k.class === 'package-consistent') counts.packageConsistent++;
+        else counts.unexplained++;
+      } else counts.unexplained++;
+      changes.push(c);
+      onPair?.(oldE, c.new, c);
+    },
+  });
+  stats.seconds = elapsed();
+  const { digest, entries } = finishDigest(store, v, digester);
+  if (!digest.equals(v.digest as Buffer) || entries !== v.entries)
+    throw new BulwarkError(
+      'BASELINE_TAMPERED',
+      `version ${v.id}: content does not match its signed digest (read ${entries} entries, signed ${v.entries}); the store was modified outside Bulwark`,
+    );
+  return { v, scope, changes, problems, stats, counts };
+}
+
+export async function checkBaseline(o: RunOptions & { sinceLast?: boolean }): Promise<CheckResult> {
+  const store = BaselineStore.open(o.settings.dbFile, { readonly: true });
+  try {
+    const r = await diffAgainstDisk(store, o);
+    const note = o.sinceLast
+      ? 'full check ran: no verifiable change journal from the agent is available'
+      : undefined;
+    if (note) o.onWarning?.('BW5103', note);
+    return {
+      version: r.v,
+      scope: r.scope,
+      changes: r.changes,
+      counts: r.counts,
+      problems: r.problems,
+      stats: r.stats,
+      mode: 'full',
+      ...(note ? { note } : {}),
+    };
+  } finally {
+    store.close();
+  }
+}
+
+export interface UpdateOptions extends RunOptions {
+  accept?: string[];
+  all?: boolean;
+  acceptPackageConsistent?: boolean;
+  reason?: string;
+}
+
+export interface UpdateResult extends CheckResult {
+  /** The new version, or null when nothing was accepted (no new version written). */
+  newVersion: VersionRow | null;
+  accepted: Change[];
+}
+
+function acceptMatcher(paths: string[]): (p: Buffer) => boolean {
+  const keys = paths.map((p) => pathToKey(Buffer.from(p.length > 1 ? p.replace(/\/+$/, '') : p)));
+  return (p: Buffer) => {
+    const k = pathToKey(p);
+    return keys.some(
+      (a) =>
+        k.equals(a) ||
+        (k.length > a.length && k.subarray(0, a.length).equals(a) && (k[a.length] === 0 || a.length === 1)),
+    );
+  };
+}
+
+export async function updateBaseline(o: UpdateOptions): Promise<UpdateResult> {
+  if (!o.all && !o.acceptPackageConsistent && !(o.accept && o.accept.length))
+    throw new BulwarkError('BASELINE_NOTHING_TO_ACCEPT', 'nothing to accept');
+  const s = o.settings;
+  const key = loadPrivateKey(s.keyFile);
+  const store = BaselineStore.open(s.dbFile);
+  try {
+    const current = store.currentId();
+    if (current === null)
+      throw new BulwarkError('BASELINE_MISSING', `no signed baseline version in ${s.dbFile}`);
+    const cur = store.version(current) as VersionRow;
+    const id = store.beginVersion({
+      parent: current,
+      createdNs: BigInt(Date.now()) * 1_000_000n,
+      actor: actor(),
+      host: hostname(),
+      reason: o.reason ?? '',
+      command: o.command ?? 'update',
+      algos: cur.algos,
+      scope: cur.scope,
+      keyId: keyId(createPublicKey(key)),
+    });
+    const writer = store.entryWriter(id);
+    const pm = o.packages === false ? null : detectPackageManager();
+    const explicit = acceptMatcher(o.accept ?? []);
+    const accepted: Change[] = [];
+    const acceptedRows: AcceptedRow[] = [];
+    const pkgOf = (e: Entry): string | null => (pm ? (pm.owner(keyToPath(e.key))?.pkg ?? null) : null);
+    let r: DiffRun;
+    try {
+      r = await diffAgainstDisk(store, o, (oldE, newE, c) => {
+        if (!c) {
+          if (oldE) writer.add(oldE, oldE.pkg);
+          return;
+        }
+        const take =
+          o.all ||
+          explicit(c.path) ||
+          (o.acceptPackageConsistent === true && c.package?.class === 'package-consistent');
+        if (take) {
+          accepted.push(c);
+          acceptedRows.push({
+            key: pathToKey(c.path),
+            kind: c.kind,
+            attributes: c.attributes.map((a) => a.attribute).join(','),
+            class: c.package?.class ?? '',
+          });
+          if (newE) writer.add(newE, pkgOf(newE));
+        } else if (oldE) writer.add(oldE, oldE.pkg);
+      });
+    } catch (e) {
+      store.dropBuilding();
+      throw e;
+    }
+    writer.flush();
+    if (accepted.length === 0) {
+      store.dropBuilding();
+      return {
+        version: r.v,
+        scope: r.scope,
+        changes: r.changes,
+        counts: r.counts,
+        problems: r.problems,
+        stats: r.stats,
+        mode: 'full',
+        newVersion: null,
+        accepted,
+      };
+    }
+    store.addAccepted(id, acceptedRows);
+    const newVersion = seal(store, id, key, s.keep);
+    return {
+      version: r.v,
+      scope: r.scope,
+      changes: r.changes,
+      counts: r.counts,
+      problems: r.problems,
+      stats: r.stats,
+      mode: 'full',
+      newVersion,
+      accepted,
+    };
+  } finally {
+    store.close();
+  }
+}
+
+export interface VerifyVersion {
+  id: number;
+  state: string;
+  ok: boolean;
+  problem?: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  current: number | null;
+  keyId: string;
+  quickCheck: string;
+  versions: VerifyVersion[];
+}
+
+/**
+ * Verifies every version that still has entries: digest recomputed from the rows, signature
+ * with the given public key, parent chain, and the current pointer. Never throws for a failed
+ * verification (the result says what failed); throws when the store cannot be opened at all.
+ */
+export function verifyBaseline(o: { settings: BaselineSettings; pubFile?: string }): VerifyResult {
+  const pubFile = o.pubFile ?? o.settings.pubFile;
+  const pub = loadPublicKey(pubFile);
+  const store = BaselineStore.open(o.settings.dbFile, { readonly: true });
+  try {
+    const quick = store.quickCheck();
+    const out: VerifyVersion[] = [];
+    const current = store.currentId();
+    let ok = quick === 'ok';
+    for (const v of store.versions()) {
+      if (v.state === 'building') continue;
+      const problems: string[] = [];
+      if (!v.digest || !v.signature) problems.push('not signed');
+      else {
+        if (v.keyId !== keyId(pub)) problems.push(`signed by key ${v.keyId}, not ${keyId(pub)}`);
+        else if (!verifyDigest(pub, v.digest, v.signature)) problems.push('signature does not verify');
+        if (v.state === 'signed') {
+          const d = versionDigest(store, v);
+          if (!d.digest.equals(v.digest))
+            problems.push(`content digest mismatch (${d.entries} entries read, ${v.entries} signed)`);
+        }
+      }
+      if (problems.length && (v.state === 'signed' || v.id === current)) ok = false;
+      out.push({
+        id: v.id,
+        state: v.state,
+        ok: problems.length === 0,
+        ...(problems.length ? { problem: problems.join('; ') } : {}),
+      });
+    }
+    const latest = store.latestSignedId();
+    if (current === null) ok = false;
+    else if (latest !== null && latest > current) {
+      ok = false;
+      out.push({
+        id: current,
+        state: 'current',
+        ok: false,
+        problem: `current version ${current} is older than version ${latest} (rollback)`,
+      });
+    }
+    return { ok, current, keyId: keyId(pub), quickCheck: quick, versions: out };
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,37 @@
+// Loads the N-API helper (native/baseline/baseline.c) that reads extended attributes and ext4
+// inode flags, which Node cannot. Built by scripts/build-native.sh. When it is missing the scan
+// still runs, records xattrs/ACL/SELinux/capabilities/flags as unavailable (flags = -1, no xattrs)
+// and says so once (BW5105), so nothing is lost silently.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeAttrs {
+  attrs(path: Buffer, fd: number, kind: number): Array<number | string | Buffer>;
+}
+
+let cached: NativeAttrs | null | undefined;
+
+/** Kind codes understood by the helper. */
+export const NATIVE_KIND = { file: 0, dir: 1, symlink: 2, other: 3 } as const;
+
+/** Where the built addon lives: <package root>/native/baseline/build/baseline.node. */
+export function nativePath(): string {
+  // This module is src/baseline/native.ts (tsx) or dist/baseline/native.js: two levels below root.
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  return process.env.BULWARK_BASELINE_NATIVE ?? join(root, 'native', 'baseline', 'build', 'baseline.node');
+}
+
+export function loadNative(): NativeAttrs | null {
+  if (cached !== undefined) return cached;
+  const p = nativePath();
+  if (!existsSync(p)) return (cached = null);
+  try {
+    const req = createRequire(import.meta.url);
+    cached = req(p) as NativeAttrs;
+  } catch {
+    cached = null;
+  }
+  return cached;
+}

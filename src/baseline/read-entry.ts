@@ -1,0 +1,241 @@
+// Reads one entry: lstat, then for regular files open (O_NOFOLLOW|O_NONBLOCK, never following a
+// symlink and never blocking on a FIFO swapped in), fstat to make sure the inode read is the one
+// stat'ed, one read pass feeding every chosen digest, and a second fstat to detect a file that
+// changed while it was read (retried, then flagged). FIFOs, sockets and devices are never opened.
+// Runs inside hash workers; pure synchronous fs calls on a reused buffer.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readlinkSync } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { splitXattrs } from './attrs.js';
+import { NATIVE_KIND, type NativeAttrs } from './native.js';
+import { pathToKey } from './path-key.js';
+import { ENTRY_FLAG, type DigestAlgo, type Entry, type EntryType } from './types.js';
+
+const HASH_NAME: Record<DigestAlgo, string> = {
+  sha256: 'sha256',
+  sha512: 'sha512',
+  'sha3-256': 'sha3-256',
+  blake2b512: 'blake2b512',
+};
+
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const O_NOATIME = constants.O_NOATIME ?? 0;
+
+export interface ReadContext {
+  algos: readonly DigestAlgo[];
+  buf: Buffer;
+  native: NativeAttrs | null;
+  /** Whether O_NOATIME may be tried (cleared after the first EPERM). */
+  noatime: boolean;
+  /** Whether to read xattrs/flags at all (attribute selection). */
+  wantAttrs: boolean;
+}
+
+export function typeOf(st: BigIntStats): EntryType {
+  if (st.isFile()) return 'f';
+  if (st.isDirectory()) return 'd';
+  if (st.isSymbolicLink()) return 'l';
+  if (st.isFIFO()) return 'p';
+  if (st.isSocket()) return 's';
+  if (st.isCharacterDevice()) return 'c';
+  return 'b';
+}
+
+function errCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? String(e);
+}
+
+function baseEntry(path: Buffer, st: BigIntStats): Entry {
+  return {
+    key: pathToKey(path),
+    type: typeOf(st),
+    mode: Number(st.mode & 0o7777n),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    size: Number(st.size),
+    mtimeNs: st.mtimeNs,
+    ctimeNs: st.ctimeNs,
+    inode: st.ino,
+    nlink: Number(st.nlink),
+    dev: st.dev,
+    rdev: st.isCharacterDevice() || st.isBlockDevice() ? st.rdev : 0n,
+    target: null,
+    xattrs: null,
+    acl: null,
+    selinux: null,
+    caps: null,
+    flags: -1,
+    digests: {},
+    error: null,
+    scanFlags: 0,
+  };
+}
+
+function sameVersion(a: BigIntStats, b: BigIntStats): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
+}
+
+function applyAttrs(e: Entry, ctx: ReadContext, path: Buffer, fd: number, kind: number): void {
+  if (!ctx.native || !ctx.wantAttrs) return;
+  const r = ctx.native.attrs(path, fd, kind);
+  e.flags = r[0] as number;
+  const errno = r[1] as number;
+  const x = splitXattrs(r, 2);
+  e.xattrs = x.xattrs;
+  e.acl = x.acl;
+  e.selinux = x.selinux;
+  e.caps = x.caps;
+  if (errno !== 0) e.error = appendError(e.error, `errno ${errno} reading xattrs/flags`);
+}
+
+function appendError(prev: string | null, msg: string): string {
+  return prev ? `${prev}; ${msg}` : msg;
+}
+
+/** Hashes an open fd from offset 0; returns digests and the byte count. */
+function hashFd(
+  fd: number,
+  ctx: ReadContext,
+): { digests: Partial<Record<DigestAlgo, Buffer>>; bytes: number } {
+  const hs = ctx.algos.map((a) => createHash(HASH_NAME[a]));
+  let bytes = 0;
+  let pos = 0;
+  for (;;) {
+    const n = readSync(fd, ctx.buf, 0, ctx.buf.length, pos);
+    if (n === 0) break;
+    const chunk = ctx.buf.subarray(0, n);
+    for (const h of hs) h.update(chunk);
+    bytes += n;
+    pos += n;
+  }
+  const digests: Partial<Record<DigestAlgo, Buffer>> = {};
+  ctx.algos.forEach((a, i) => (digests[a] = hs[i].digest()));
+  return { digests, bytes };
+}
+
+function openRegular(path: Buffer, ctx: ReadContext): number {
+  if (ctx.noatime && O_NOATIME) {
+    try {
+      return openSync(path, OPEN_FLAGS | O_NOATIME);
+    } catch (e) {
+      if (errCode(e) !== 'EPERM') throw e;
+      ctx.noatime = false; // not the owner and not root: O_NOATIME is refused, plain open works
+    }
+  }
+  return openSync(path, OPEN_FLAGS);
+}
+
+/** Result of reading one path: the entry, or null when the path vanished before lstat. */
+export interface ReadResult {
+  entry: Entry | null;
+  /** Content bytes read (for MB/s). */
+  bytes: number;
+}
+
+const MAX_TRIES = 3;
+
+export function readEntry(path: Buffer, ctx: ReadContext): ReadResult {
+  let st: BigIntStats | undefined;
+  try {
+    st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch (e) {
+    // EACCES on a parent, ENAMETOOLONG, ...: report the entry with what we know (nothing).
+    const entry = emptyEntry(path);
+    entry.error = `${errCode(e)} on lstat`;
+    return { entry, bytes: 0 };
+  }
+  if (!st) return { entry: null, bytes: 0 };
+  let e = baseEntry(path, st);
+  let bytes = 0;
+  if (e.type === 'f') {
+    let fd: number;
+    try {
+      fd = openRegular(path, ctx);
+    } catch (err) {
+      const code = errCode(err);
+      if (code === 'ENOENT') return { entry: null, bytes: 0 };
+      // ELOOP: became a symlink since lstat; ENXIO/others: report and keep the metadata.
+      e.error = `${code} opening for read`;
+      applyAttrs(e, ctx, path, -1, NATIVE_KIND.other);
+      return { entry: e, bytes: 0 };
+    }
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const before = fstatSync(fd, { bigint: true });
+        if (!before.isFile()) {
+          e.error = appendError(e.error, 'replaced by a non-regular file during the scan');
+          e.scanFlags |= ENTRY_FLAG.REPLACED_DURING_SCAN;
+          break;
+        }
+        if (before.ino !== st.ino || before.dev !== st.dev) {
+          // Another inode now sits at this path: record the one actually read.
+          e = baseEntry(path, before);
+          e.scanFlags |= ENTRY_FLAG.REPLACED_DURING_SCAN;
+        } else if (!sameVersion(before, st)) {
+          const flags = e.scanFlags;
+          e = baseEntry(path, before);
+          e.scanFlags = flags;
+        }
+        const r = hashFd(fd, ctx);
+        bytes += r.bytes;
+        const after = fstatSync(fd, { bigint: true });
+        e.digests = r.digests;
+        if (sameVersion(before, after) && r.bytes === Number(after.size)) {
+          e.scanFlags &= ~ENTRY_FLAG.CHANGED_DURING_SCAN;
+          break;
+        }
+        e.scanFlags |= ENTRY_FLAG.CHANGED_DURING_SCAN;
+        st = after;
+        e = { ...baseEntry(path, after), scanFlags: e.scanFlags, digests: e.digests };
+        if (attempt >= MAX_TRIES) break;
+      }
+      applyAttrs(e, ctx, path, fd, NATIVE_KIND.file);
+    } catch (err) {
+      e.error = appendError(e.error, `${errCode(err)} reading content`);
+      e.digests = {};
+    } finally {
+      closeSync(fd);
+    }
+    return { entry: e, bytes };
+  }
+  if (e.type === 'l') {
+    try {
+      e.target = readlinkSync(path, { encoding: 'buffer' });
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') return { entry: null, bytes: 0 };
+      e.error = `${errCode(err)} reading link target`;
+    }
+    applyAttrs(e, ctx, path, -1, NATIVE_KIND.symlink);
+  } else if (e.type === 'd') {
+    applyAttrs(e, ctx, path, -1, NATIVE_KIND.dir);
+  } else {
+    applyAttrs(e, ctx, path, -1, NATIVE_KIND.other);
+  }
+  return { entry: e, bytes };
+}
+
+function emptyEntry(path: Buffer): Entry {
+  return {
+    key: pathToKey(path),
+    type: 'f',
+    mode: 0,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtimeNs: 0n,
+    ctimeNs: 0n,
+    inode: 0n,
+    nlink: 0,
+    dev: 0n,
+    rdev: 0n,
+    target: null,
+    xattrs: null,
+    acl: null,
+    selinux: null,
+    caps: null,
+    flags: -1,
+    digests: {},
+    error: null,
+    scanFlags: 0,
+  };
+}

@@ -1,0 +1,99 @@
+// Depth-first walk in key order: each directory is listed once, its names sorted as bytes, and
+// its children visited right after it. The walker never opens files and never follows symlinks;
+// a directory that cannot be listed is still yielded, with the error attached, and the walk goes
+// on. Excluded paths (and everything below them) are skipped.
+import { lstatSync, readdirSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
+
+export interface WalkItem {
+  path: Buffer;
+  /** Why the directory's listing failed (`EACCES listing directory`), if it did. */
+  error?: string;
+}
+
+interface Frame {
+  dir: Buffer;
+  names: Buffer[];
+  dirs: boolean[];
+  idx: number;
+}
+
+const SLASH = Buffer.from('/');
+
+export function joinPath(dir: Buffer, name: Buffer): Buffer {
+  return dir.length > 0 && dir[dir.length - 1] === 0x2f
+    ? Buffer.concat([dir, name])
+    : Buffer.concat([dir, SLASH, name]);
+}
+
+function isDirEntry(parent: Buffer, ent: Dirent<Buffer>): boolean {
+  if (ent.isDirectory()) return true;
+  if (
+    ent.isFile() ||
+    ent.isSymbolicLink() ||
+    ent.isFIFO() ||
+    ent.isSocket() ||
+    ent.isCharacterDevice() ||
+    ent.isBlockDevice()
+  )
+    return false;
+  // DT_UNKNOWN (some file systems): ask lstat.
+  try {
+    return lstatSync(joinPath(parent, ent.name)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function listDir(dir: Buffer): Frame {
+  const ents = readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
+  const pairs = ents.map((e) => ({ name: e.name, dir: isDirEntry(dir, e) }));
+  pairs.sort((a, b) => Buffer.compare(a.name, b.name));
+  return { dir, names: pairs.map((p) => p.name), dirs: pairs.map((p) => p.dir), idx: 0 };
+}
+
+/**
+ * Yields every path under the roots (roots included) in key order. Roots must be sorted by key
+ * and not nested in one another (scope.ts ensures both).
+ */
+export function* walk(roots: Buffer[], excluded: (path: Buffer) => boolean): Generator<WalkItem> {
+  for (const root of roots) {
+    let rootIsDir = false;
+    try {
+      rootIsDir = lstatSync(root).isDirectory();
+    } catch {
+      // Let the reader report it (it may be gone or unreadable).
+    }
+    const stack: Frame[] = [];
+    const enter = (dir: Buffer): string | undefined => {
+      try {
+        stack.push(listDir(dir));
+        return undefined;
+      } catch (e) {
+        return `${(e as NodeJS.ErrnoException).code ?? String(e)} listing directory`;
+      }
+    };
+    if (rootIsDir) {
+      const error = enter(root);
+      yield error ? { path: root, error } : { path: root };
+    } else {
+      yield { path: root };
+    }
+    while (stack.length > 0) {
+      const f = stack[stack.length - 1];
+      if (f.idx >= f.names.length) {
+        stack.pop();
+        continue;
+      }
+      const i = f.idx++;
+      const child = joinPath(f.dir, f.names[i]);
+      if (excluded(child)) continue;
+      if (f.dirs[i]) {
+        const error = enter(child);
+        yield error ? { path: child, error } : { path: child };
+      } else {
+        yield { path: child };
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// A small pool of hash workers. Batches go round-robin to the least-loaded worker; replies come
+// back out of order and are matched by id. At most `maxInFlight` batches are outstanding per
+// worker, which bounds memory whatever the tree size.
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { BatchReply, BatchRequest, WorkerInit } from './hash-worker.js';
+
+interface Slot {
+  worker: Worker;
+  inFlight: number;
+}
+
+/** The worker script next to this module: .js when built, .ts under tsx (tests). */
+function startWorker(init: WorkerInit): Worker {
+  const js = new URL('./hash-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: init });
+  // Running from source (tests under tsx): Node 20 does not apply --import hooks to a worker's
+  // entry, so a tiny bootstrap registers tsx first, then imports the TypeScript worker.
+  const ts = new URL('./hash-worker.ts', import.meta.url).href;
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`;
+  return new Worker(code, { eval: true, workerData: init });
+}
+
+export class WorkerPool {
+  private slots: Slot[] = [];
+  private pending = new Map<
+    number,
+    { slot: Slot; resolve: (r: BatchReply) => void; reject: (e: Error) => void }
+  >();
+  private nextId = 1;
+  private failed: Error | null = null;
+
+  constructor(
+    size: number,
+    init: WorkerInit,
+    readonly maxInFlight = 3,
+  ) {
+    for (let i = 0; i < size; i++) {
+      const worker = startWorker(init);
+      const slot: Slot = { worker, inFlight: 0 };
+      worker.on('message', (r: BatchReply) => {
+        const p = this.pending.get(r.id);
+        if (!p) return;
+        this.pending.delete(r.id);
+        slot.inFlight--;
+        p.resolve(r);
+      });
+      worker.on('error', (e) => this.fail(e));
+      worker.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`hash worker exited with code ${code}`));
+      });
+      this.slots.push(slot);
+    }
+  }
+
+  private fail(e: Error): void {
+    this.failed ??= e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  /** Whether another batch may be submitted without exceeding the in-flight bound. */
+  hasCapacity(): boolean {
+    return this.slots.some((s) => s.inFlight < this.maxInFlight);
+  }
+
+  submit(paths: Buffer[]): Promise<BatchReply> {
+    if (this.failed) return Promise.reject(this.failed);
+    const slot = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    const id = this.nextId++;
+    slot.inFlight++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { slot, resolve, reject });
+      const req: BatchRequest = { id, paths };
+      slot.worker.postMessage(req);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.slots = [];
+  }
+}

@@ -1,0 +1,178 @@
+// `bulwark baseline check` and `bulwark baseline update`.
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { driftAlerts } from '../baseline/alerts.js';
+import { checkBaseline, updateBaseline, type CheckResult } from '../baseline/engine.js';
+import { progressReporter } from '../baseline/progress.js';
+import {
+  CHECK_EXIT,
+  CHECK_EXIT_HELP,
+  checkExitCode,
+  checkJson,
+  checkText,
+  versionJson,
+  versionLine,
+  changeJson,
+} from '../baseline/report.js';
+import { policyScope } from '../baseline/scope.js';
+import { displayPath } from '../baseline/path-key.js';
+import { isBulwarkError, codes } from '../common/errors.js';
+import type { BaselineSettings } from '../baseline/config.js';
+import { addCommonOptions, printJson, settingsFrom, warn, type CommonFlags } from './baseline.js';
+
+type CheckFlags = CommonFlags & {
+  workers?: number;
+  packages?: boolean;
+  alertsJson?: string;
+  sinceLast?: boolean;
+  policies?: string[];
+};
+
+function writeAlerts(file: string, r: CheckResult, settings: BaselineSettings): void {
+  const ruleSet = policyScope(settings.policies).ruleSet;
+  const text = driftAlerts(r.changes, { ruleSet })
+    .map((a) => JSON.stringify(a))
+    .join('\n');
+  if (file === '-') process.stdout.write(text ? `${text}\n` : '');
+  else writeFileSync(file, text ? `${text}\n` : '');
+}
+
+/** Prints an error like main() does and returns the check's exit bits for it. */
+function failCheck(e: unknown): number {
+  if (isBulwarkError(e)) {
+    process.stderr.write(`bulwark: error ${e.code} ${e.message}\n  help: ${e.entry.help}\n`);
+    const refused = [
+      codes.BASELINE_TAMPERED.code,
+      codes.BASELINE_ROLLBACK.code,
+      codes.BASELINE_STORE_CORRUPT.code,
+    ];
+    return refused.includes(e.code) ? CHECK_EXIT.REFUSED : CHECK_EXIT.FAILED;
+  }
+  process.stderr.write(
+    `bulwark: error ${codes.INTERNAL.code} ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
+  return CHECK_EXIT.FAILED;
+}
+
+export function registerBaselineCheck(baseline: Command): void {
+  addCommonOptions(
+    baseline
+      .command('check')
+      .description('Compare the disk to the current signed baseline: added, removed and changed entries')
+      .option('--json', 'print the result as JSON (changes with old → new attributes, counts, exit bits)')
+      .option(
+        '--alerts-json <file>',
+        'also write each change as a BaselineDrift alert, one JSON object per line ("-" = stdout)',
+      )
+      .option('--policies <path...>', 'KubeArmor policies whose names, severities and tags the alerts carry')
+      .option(
+        '--since-last',
+        'only re-read what the agent saw change since the last check (falls back to a full check, and says so)',
+      )
+      .option('--workers <n>', 'hashing threads (default: min(2, CPUs))', (v) => Number(v))
+      .option('--no-packages', 'skip package awareness (dpkg digests)'),
+    { pubkey: true },
+  )
+    .addHelpText('after', `\n${CHECK_EXIT_HELP}`)
+    .action(async (flags: CheckFlags) => {
+      let code: number;
+      try {
+        const settings = settingsFrom(flags);
+        const progress = flags.json ? null : progressReporter('baseline check');
+        const r = await checkBaseline({
+          settings,
+          onWarning: warn,
+          ...(progress ? { onProgress: (p) => progress.update(p) } : {}),
+          ...(flags.workers ? { workers: flags.workers } : {}),
+          packages: flags.packages !== false,
+          sinceLast: flags.sinceLast === true,
+        });
+        progress?.finish();
+        if (flags.alertsJson) writeAlerts(flags.alertsJson, r, settings);
+        if (flags.json) printJson(checkJson(r));
+        else if (flags.alertsJson !== '-') process.stdout.write(`${checkText(r)}\n`);
+        code = checkExitCode(r);
+      } catch (e) {
+        code = failCheck(e);
+      }
+      process.exitCode = code;
+    });
+}
+
+export function registerBaselineUpdate(baseline: Command): void {
+  addCommonOptions(
+    baseline
+      .command('update')
+      .description(
+        'Accept changes into a new signed baseline version (the history keeps who accepted what, and why)',
+      )
+      .option('--accept <path...>', 'accept changes to these paths (a directory accepts everything below it)')
+      .option('--accept-package-consistent', 'accept changes that match what the installed packages ship')
+      .option('--all', 'accept every change')
+      .option('--reason <text>', 'why (kept in the history)')
+      .option('--json', 'print the result as JSON')
+      .option('--workers <n>', 'hashing threads (default: min(2, CPUs))', (v) => Number(v))
+      .option('--no-packages', 'skip package awareness (dpkg digests)'),
+    { key: true, pubkey: true },
+  )
+    .addHelpText(
+      'after',
+      `
+Changes not accepted stay as they were in the current version and show up in the next check.
+Exit status: 0 a new version was written (or nothing to accept), 1 changes remain unaccepted,
+2 usage error, 3 failure (tampered baseline, missing key...).`,
+    )
+    .action(
+      async (
+        flags: CommonFlags & {
+          accept?: string[];
+          acceptPackageConsistent?: boolean;
+          all?: boolean;
+          reason?: string;
+          workers?: number;
+          packages?: boolean;
+        },
+      ) => {
+        const settings = settingsFrom(flags);
+        const progress = flags.json ? null : progressReporter('baseline update');
+        const r = await updateBaseline({
+          settings,
+          onWarning: warn,
+          ...(progress ? { onProgress: (p) => progress.update(p) } : {}),
+          ...(flags.workers ? { workers: flags.workers } : {}),
+          packages: flags.packages !== false,
+          ...(flags.accept ? { accept: flags.accept } : {}),
+          all: flags.all === true,
+          acceptPackageConsistent: flags.acceptPackageConsistent === true,
+          ...(flags.reason ? { reason: flags.reason } : {}),
+          command: `update ${process.argv.slice(4).join(' ')}`.trim(),
+        });
+        progress?.finish();
+        const left = r.changes.length - r.accepted.length;
+        if (flags.json) {
+          printJson({
+            from: versionJson(r.version),
+            version: r.newVersion ? versionJson(r.newVersion) : null,
+            accepted: r.accepted.map(changeJson),
+            remaining: left,
+            counts: r.counts,
+            stats: r.stats,
+          });
+        } else {
+          const out = [
+            r.newVersion
+              ? `Recorded ${versionLine(r.newVersion)}`
+              : `No change accepted; still at ${versionLine(r.version)}`,
+          ];
+          out.push(`Accepted ${r.accepted.length} of ${r.changes.length} changes; ${left} remain.`);
+          for (const c of r.accepted.slice(0, 100))
+            out.push(
+              `  accepted ${c.kind} ${displayPath(c.path)}${c.package ? ` [${c.package.class}]` : ''}`,
+            );
+          if (r.accepted.length > 100) out.push(`  ... and ${r.accepted.length - 100} more`);
+          process.stdout.write(`${out.join('\n')}\n`);
+        }
+        process.exitCode = left > 0 ? 1 : 0;
+      },
+    );
+}
