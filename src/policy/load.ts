@@ -9,12 +9,16 @@ import { showValue } from '../common/diagnostic.js';
 import { codes } from '../common/errors.js';
 import { normalisePolicy } from './normalise.js';
 import { readDocuments } from './reader.js';
+import type { Pos } from './reader.js';
 import { findPolicyFiles } from './sources.js';
 import { API_VERSION, POLICY_KINDS } from './types.js';
 import type { FileSummary, LoadResult, Policy, PolicyKind } from './types.js';
 import { closest } from './validate-fix.js';
 import { absField, makeDiag, positionOf, validatePolicy } from './validate.js';
 import type { DocContext } from './validate.js';
+
+/** Where each accepted policy's metadata.name was written (for BW1015). */
+const namePos = new WeakMap<Policy, Pos & { field: string }>();
 
 interface FileResult {
   policies: Policy[];
@@ -98,6 +102,10 @@ function handleObject(ctx: DocContext, value: unknown, out: FileResult, depth: n
     const n = normalisePolicy(ctx, kind, v.value);
     out.warnings.push(...n.warnings);
     out.policies.push(n.policy);
+    namePos.set(n.policy, {
+      ...positionOf(ctx, 'metadata.name'),
+      field: absField(ctx.prefix, 'metadata.name'),
+    });
     return;
   }
   if (kind === undefined && value.spec !== undefined) {
@@ -132,6 +140,7 @@ function parseFile(text: string, file: string): FileResult {
   const out: FileResult = { policies: [], errors: [], warnings: [], skipped: 0 };
   const read = readDocuments(text, file);
   out.errors.push(...read.errors);
+  out.warnings.push(...read.warnings);
   for (const doc of read.documents) {
     const ctx: DocContext = { file, document: doc.index, prefix: '', positions: doc.positions };
     if (doc.value === null) {
@@ -177,9 +186,9 @@ class Collector {
             code: codes.POLICY_DUPLICATE.code,
             level: codes.POLICY_DUPLICATE.level,
             file,
-            line: p.pos.line,
-            col: p.pos.col,
-            field: 'metadata.name',
+            line: (namePos.get(p) ?? p.pos).line,
+            col: (namePos.get(p) ?? p.pos).col,
+            field: namePos.get(p)?.field ?? 'metadata.name',
             message: `${p.kind} "${p.name}"${ns} is already defined at ${first.pos.file}:${first.pos.line}`,
             found: p.name,
             fix: 'rename one of them (metadata.name) or remove the duplicate',

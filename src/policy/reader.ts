@@ -38,6 +38,8 @@ export interface RawDocument {
 export interface ReadResult {
   documents: RawDocument[];
   errors: Diagnostic[];
+  /** Keys repeated with the same value (BW1108). */
+  warnings: Diagnostic[];
 }
 
 /** Limits that keep hostile input (alias bombs, deep nesting) from exhausting the process. */
@@ -168,30 +170,42 @@ function syntaxDiag(file: string, pos: Pos, message: string, document: number, f
 
 interface Duplicate {
   key: string;
+  field: string;
   first: Pos;
   again: Pos;
+  /** Both occurrences have the same value: nothing is lost whichever one is kept. */
+  same: boolean;
+}
+
+/** Text of a value for comparison: scalars by value, collections by their source text. */
+function valueText(n: unknown, text: string): string {
+  if (isScalar(n)) return `s:${typeof n.value}:${String(n.value)}`;
+  const r = (n as Node | null)?.range;
+  return r ? `t:${text.slice(r[0], r[1]).trim()}` : 'null';
 }
 
 /** Keys written twice in one mapping, anywhere in the document (aliases not followed). */
-function duplicateKeys(doc: Document.Parsed, lc: LineCounter): Duplicate[] {
+function duplicateKeys(doc: Document.Parsed, lc: LineCounter, text: string): Duplicate[] {
   const out: Duplicate[] = [];
-  const stack: unknown[] = [doc.contents];
+  const stack: { node: unknown; field: string }[] = [{ node: doc.contents, field: '' }];
   let budget = MAX_NODES;
   while (stack.length > 0 && budget-- > 0) {
-    const n = stack.pop();
-    if (isSeq(n)) stack.push(...n.items);
-    else if (isMap(n)) {
-      const seen = new Map<string, Pos>();
-      for (const pair of n.items) {
+    const { node, field } = stack.pop() as { node: unknown; field: string };
+    if (isSeq(node)) node.items.forEach((item, i) => stack.push({ node: item, field: joinField(field, i) }));
+    else if (isMap(node)) {
+      const seen = new Map<string, { pos: Pos; value: string }>();
+      for (const pair of node.items) {
         const k = pair.key;
-        if (isScalar(k) && k.range) {
-          const name = String(k.source ?? k.value);
-          const at = lc.linePos(k.range[0]);
-          const first = seen.get(name);
-          if (first) out.push({ key: name, first, again: at });
-          else seen.set(name, at);
-        }
-        stack.push(pair.value);
+        if (!isScalar(k) || !k.range) continue;
+        const name = String(k.source ?? k.value);
+        const at = lc.linePos(k.range[0]);
+        const value = valueText(pair.value, text);
+        const first = seen.get(name);
+        const f = joinField(field, name);
+        if (first)
+          out.push({ key: name, field: f, first: first.pos, again: at, same: first.value === value });
+        else seen.set(name, { pos: at, value });
+        stack.push({ node: pair.value, field: f });
       }
     }
   }
@@ -199,17 +213,24 @@ function duplicateKeys(doc: Document.Parsed, lc: LineCounter): Duplicate[] {
 }
 
 function duplicateDiag(file: string, d: Duplicate, index: number): Diagnostic {
-  const diag = syntaxDiag(
+  const e = d.same ? codes.POLICY_REPEATED_KEY : codes.POLICY_DUPLICATE_KEY;
+  const diag: Diagnostic = {
+    code: e.code,
+    level: e.level,
     file,
-    d.again,
-    `key "${d.key}" is written twice in the same mapping (first at line ${d.first.line}); YAML forbids ` +
-      `it, and Kubernetes would keep only the last one, silently dropping the first one's value`,
-    index,
-    d.key,
-  );
-  diag.code = codes.POLICY_DUPLICATE_KEY.code;
-  diag.message = diag.message.replace(/^YAML syntax error: /, '');
-  diag.fix = `merge the two "${d.key}:" entries into one (for lists, one list with all items), or remove one`;
+    line: d.again.line,
+    col: d.again.col,
+    field: d.field,
+    message: d.same
+      ? `key "${d.key}" is repeated with the same value as at line ${d.first.line}`
+      : `key "${d.key}" is written twice in the same mapping with different values (first at line ` +
+        `${d.first.line}); Kubernetes would keep only the last one, silently dropping the first`,
+    found: d.key,
+    fix: d.same
+      ? `remove the repeated "${d.key}:" line (YAML forbids repeated keys)`
+      : `merge the two "${d.key}:" entries into one (for lists, one list with all items), or remove one`,
+    document: index,
+  };
   return diag;
 }
 
@@ -227,31 +248,32 @@ export function readDocuments(text: string, file: string): ReadResult {
       prettyErrors: true,
       version: '1.1',
       merge: true,
-      uniqueKeys: true,
+      uniqueKeys: false, // repeated keys are reported below, with both positions
       strict: true,
     }) as Document.Parsed[];
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    return { documents: [], errors: [syntaxDiag(file, { line: 1, col: 1 }, cleanMessage(msg), 0)] };
+    return {
+      documents: [],
+      errors: [syntaxDiag(file, { line: 1, col: 1 }, cleanMessage(msg), 0)],
+      warnings: [],
+    };
   }
   if (!Array.isArray(docs)) docs = [docs as Document.Parsed];
-  const dupReported = new Set<number>();
+  const warnings: Diagnostic[] = [];
   docs.forEach((doc, index) => {
     for (const err of doc.errors) {
       const lp = err.linePos?.[0] ?? lc.linePos(err.pos[0]);
-      const at = { line: lp.line, col: lp.col };
-      if (err.code === 'DUPLICATE_KEY') {
-        const dups = duplicateKeys(doc, lc);
-        if (dups.length > 0) {
-          if (!dupReported.has(index)) for (const d of dups) errors.push(duplicateDiag(file, d, index));
-          dupReported.add(index);
-          continue;
-        }
-      }
-      errors.push(syntaxDiag(file, at, cleanMessage(err.message), index));
+      errors.push(syntaxDiag(file, { line: lp.line, col: lp.col }, cleanMessage(err.message), index));
     }
   });
-  if (errors.length > 0) return { documents: [], errors };
+  if (errors.length === 0) {
+    docs.forEach((doc, index) => {
+      for (const d of duplicateKeys(doc, lc, text))
+        (d.same ? warnings : errors).push(duplicateDiag(file, d, index));
+    });
+  }
+  if (errors.length > 0) return { documents: [], errors, warnings };
   const documents: RawDocument[] = [];
   docs.forEach((doc, index) => {
     const ctx: Ctx = { doc, lc, positions: new Map(), nodes: 0 };
@@ -266,5 +288,5 @@ export function readDocuments(text: string, file: string): ReadResult {
       } else throw e;
     }
   });
-  return errors.length > 0 ? { documents: [], errors } : { documents, errors };
+  return errors.length > 0 ? { documents: [], errors, warnings } : { documents, errors, warnings };
 }

@@ -30,6 +30,11 @@ export interface Explained {
   fix: string;
 }
 
+/** `tags` → "tags"; `tags[]` (an entry of a list) → "each entry of tags". */
+function labelOf(key: string): string {
+  return key.endsWith('[]') ? `each entry of ${key.replace(/(\[\])+$/, '')}` : key;
+}
+
 function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
@@ -109,6 +114,20 @@ function fixType(expected: string, v: unknown): string {
     return 'write a list (one "- " entry per item)';
   }
   return 'write a mapping ("key: value" entries, indented under this field)';
+}
+
+const ENTRY_KEYS: Record<string, string> = {
+  'matchPaths[]': 'path',
+  'matchDirectories[]': 'dir',
+  'matchPatterns[]': 'pattern',
+  'fromSource[]': 'path',
+};
+
+/** A rule written as a bare string (`- /etc/passwd`) instead of a mapping (`- path: /etc/passwd`). */
+function entryFix(key: string, v: unknown): string | undefined {
+  const field = ENTRY_KEYS[key];
+  if (!field || typeof v !== 'string') return undefined;
+  return `write "- ${field}: ${v}" (each entry is a mapping)`;
 }
 
 function fixDir(v: string): { message: string; fix: string } {
@@ -230,9 +249,9 @@ export function explain(v: Violation): Explained {
       const expected = String(v.params.type);
       return {
         code: codeFor(v, 'POLICY_WRONG_TYPE'),
-        message: `${v.key} must be ${TYPE_WORDS[expected] ?? expected}, found ${typeName(v.value)}`,
+        message: `${labelOf(v.key)} must be ${TYPE_WORDS[expected] ?? expected}, found ${typeName(v.value)}`,
         found,
-        fix: fixType(expected, v.value),
+        fix: entryFix(v.key, v.value) ?? fixType(expected, v.value),
       };
     }
     case 'enum': {
@@ -247,7 +266,15 @@ export function explain(v: Violation): Explained {
           fix: near ? `write "${near}"` : `write one of ${ACTIONS.map((a) => `"${a}"`).join(', ')}`,
         };
       }
-      const label = /^\d+$/.test(v.key) ? 'value' : v.key;
+      if (v.value === 'namespace' && allowed.length === 1 && allowed[0] === 'label') {
+        return {
+          code: 'POLICY_BAD_SELECTOR',
+          message: 'a KubeArmorPolicy selects pods by label only; it applies to its own namespace',
+          found,
+          fix: 'set metadata.namespace, or use a KubeArmorClusterPolicy to select namespaces',
+        };
+      }
+      const label = labelOf(v.key);
       const want =
         allowed.length > 12
           ? 'a Linux x86_64 system call name'
@@ -267,7 +294,7 @@ export function explain(v: Violation): Explained {
       const len = typeof v.value === 'string' ? v.value.length : 0;
       return {
         code: 'POLICY_TOO_LONG',
-        message: `${v.key} is ${len} characters long; the CRD allows at most ${PATH_MAX_LENGTH}`,
+        message: `${labelOf(v.key)} is ${len} characters long; the CRD allows at most ${PATH_MAX_LENGTH}`,
         found,
         fix: `shorten it to ${PATH_MAX_LENGTH} characters or fewer, or cover it with a matchDirectories or matchPatterns rule`,
       };
@@ -285,7 +312,7 @@ export function explain(v: Violation): Explained {
     case 'maxItems':
       return {
         code: 'POLICY_BAD_VALUE',
-        message: `${v.key} has more than ${String(v.params.limit)} entries`,
+        message: `${labelOf(v.key)} has more than ${String(v.params.limit)} entries`,
         found: Array.isArray(v.value) ? `${v.value.length} entries` : found,
         fix: `keep at most ${String(v.params.limit)} entries`,
       };

@@ -232,7 +232,10 @@ function checkMetadata(ctx: DocContext, doc: Record<string, unknown>, errors: Di
         'metadata.name is missing or empty',
         {
           ...(name !== undefined ? { found: showValue(name) } : {}),
-          fix: 'add metadata: {name: my-policy} (alerts report it as PolicyName)',
+          fix:
+            typeof name === 'boolean' || typeof name === 'number'
+              ? 'quote the name: YAML reads unquoted y, yes, on, no, off and numbers as other types'
+              : 'add metadata: {name: my-policy} (alerts report it as PolicyName)',
         },
       ),
     );

@@ -153,4 +153,10 @@ export const policyCodes = defineCodes({
     title: 'Field without a value ignored',
     help: 'A field written with no value ("readOnly:") is dropped, as Kubernetes does; give it a value or remove the line.',
   },
+  POLICY_REPEATED_KEY: {
+    code: 'BW1108',
+    level: 'warning',
+    title: 'Key repeated with the same value',
+    help: 'YAML forbids repeated keys; this one repeats the same value, so nothing is lost. Remove the repetition.',
+  },
 });
