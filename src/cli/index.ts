@@ -4,11 +4,12 @@ import { Command, CommanderError } from 'commander';
 import { BulwarkError, isBulwarkError, codes } from '../common/errors.js';
 import { EXIT, EXIT_HELP } from './exit-codes.js';
 import { registerPolicy } from './policy.js';
+import { registerLogs } from './logs.js';
 import { registerBaseline } from './baseline.js';
 
 type Register = (program: Command) => void;
 
-const GROUPS: Register[] = [registerPolicy, registerBaseline];
+const GROUPS: Register[] = [registerPolicy, registerLogs, registerBaseline];
 
 export const VERSION = '0.1.0';
 
