@@ -63,7 +63,8 @@ static int audit_request(uint16_t type, const void *data, size_t len, uint16_t w
 			rc = -errno;
 			break;
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+		int left = (int)n;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *e = NLMSG_DATA(h);
 				rc = e->error;
@@ -221,7 +222,7 @@ void bw_audit_emit(struct pending *p)
 {
 	if (p->landlock && p->pid > 0 && p->syscall >= 0) {
 		/* Append the syscall's path arguments caught at syscall exit (names.c), if any. */
-		char text[2 * 4096 * 2 + 128];
+		char text[4 * 4096 * 2 + 256];
 		size_t n = bw_names_take(p->pid, p->syscall, text, sizeof text);
 		if (n) add_record(p, BW_AUDIT_REC_ARGS, text, n);
 	}
@@ -253,33 +254,35 @@ void bw_audit_read(void)
 			return;
 		}
 		uint64_t now = bw_now_ns();
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			uint16_t type = h->nlmsg_type;
-			if (type < 1300 || type >= 2100) continue;
-			const char *text = NLMSG_DATA(h);
-			size_t len = h->nlmsg_len - NLMSG_LENGTH(0);
-			while (len && text[len - 1] == 0) len--;
-			/* "audit(1795850346.155:2): ..." */
-			const char *colon = memchr(text, ':', len < 40 ? len : 40);
-			if (strncmp(text, "audit(", 6) != 0 || !colon) continue;
-			uint64_t serial = strtoull(colon + 1, NULL, 10);
-			struct pending *p = pending_for(serial, now);
-			if (type == AUDIT_EOE) {
-				p->eoe = 1;
-				p->eoe_ns = now;
-				continue;
-			}
-			if (type == AUDIT_LANDLOCK_ACCESS || type == AUDIT_LANDLOCK_DOMAIN) p->landlock = 1;
-			if (type == AUDIT_SYSCALL) {
-				char tmp[512];
-				size_t l = len < sizeof tmp - 1 ? len : sizeof tmp - 1;
-				memcpy(tmp, text, l);
-				tmp[l] = 0;
-				p->syscall = (int)field_num(tmp, " syscall=", 10);
-				p->pid = (int32_t)field_num(tmp, " pid=", 10);
-			}
-			add_record(p, type, text, len);
+		/* One record per datagram. nlmsg_len is not trusted (older kernels left the header out
+		 * of it); the datagram length is. */
+		if ((size_t)n < NLMSG_HDRLEN) continue;
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+		uint16_t type = h->nlmsg_type;
+		if (type < 1300 || type >= 2100) continue;
+		const char *text = buf + NLMSG_HDRLEN;
+		size_t len = (size_t)n - NLMSG_HDRLEN;
+		while (len && text[len - 1] == 0) len--;
+		/* "audit(1795850346.155:2): ..." */
+		const char *colon = memchr(text, ':', len < 40 ? len : 40);
+		if (len < 6 || strncmp(text, "audit(", 6) != 0 || !colon) continue;
+		uint64_t serial = strtoull(colon + 1, NULL, 10);
+		struct pending *p = pending_for(serial, now);
+		if (type == AUDIT_EOE) {
+			p->eoe = 1;
+			p->eoe_ns = now;
+			continue;
 		}
+		if (type == AUDIT_LANDLOCK_ACCESS || type == AUDIT_LANDLOCK_DOMAIN) p->landlock = 1;
+		if (type == AUDIT_SYSCALL) {
+			char tmp[512];
+			size_t l = len < sizeof tmp - 1 ? len : sizeof tmp - 1;
+			memcpy(tmp, text, l);
+			tmp[l] = 0;
+			p->syscall = (int)field_num(tmp, " syscall=", 10);
+			p->pid = (int32_t)field_num(tmp, " pid=", 10);
+		}
+		add_record(p, type, text, len);
 	}
 }
 

@@ -97,7 +97,8 @@ int bw_fan_mark(const char *path)
 		bw_log(2, "fanotify: cannot mark the filesystem of %s: %s", path, strerror(errno));
 		return -1;
 	}
-	int mfd = open(path, O_PATH | O_CLOEXEC);
+	/* open_by_handle_at refuses an O_PATH mount fd (EBADF) */
+	int mfd = open(path, O_RDONLY | O_CLOEXEC);
 	fss[nfs].fsid = id;
 	fss[nfs].mount_fd = mfd;
 	snprintf(fss[nfs].path, sizeof fss[nfs].path, "%s", path);
@@ -252,7 +253,9 @@ static void emit(const struct fanotify_event_metadata *m, struct fid_ref *dfid, 
 	}
 	if (l1 >= sizeof p1) l1 = sizeof p1 - 1;
 	if (l2 >= sizeof p2) l2 = sizeof p2 - 1;
-	if (!partial && !wanted(p1, l1) && !(l2 && wanted(p2, l2))) {
+	/* An unresolvable directory (deleted, or on an unmarked mount) cannot be placed under a
+	 * watched tree: with a filter it is suppressed (counted), without one it is sent partial. */
+	if ((partial && nprefix) || (!partial && !wanted(p1, l1) && !(l2 && wanted(p2, l2)))) {
 		bw_stat_suppressed++;
 		return;
 	}

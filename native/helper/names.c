@@ -27,6 +27,7 @@ static struct recent {
 	int32_t syscall, dfd1, dfd2, taken;
 	uint32_t len1, len2;
 	char name1[4096], name2[4096];
+	char dir1[4096], dir2[4096]; /* what dirfd pointed at, read from /proc at once; "" if gone */
 } recent[RECENT];
 static unsigned next_slot;
 
@@ -50,6 +51,23 @@ static int on_event(void *ctx, void *data, size_t size)
 	r->len2 = e->len2 > 4096 ? 4096 : e->len2;
 	memcpy(r->name1, e->name1, r->len1);
 	memcpy(r->name2, e->name2, r->len2);
+	/* Relative names need their directory: the caller's cwd or dirfd. The caller is usually
+	 * still alive here (it is about to print its error); if not, the directory stays unknown. */
+	r->dir1[0] = r->dir2[0] = 0;
+	for (int i = 0; i < 2; i++) {
+		const char *name = i ? r->name2 : r->name1;
+		uint32_t len = i ? r->len2 : r->len1;
+		int dfd = i ? r->dfd2 : r->dfd1;
+		char *dir = i ? r->dir2 : r->dir1;
+		if (!len || name[0] == '/') continue;
+		char link[64];
+		if (dfd == -100)
+			snprintf(link, sizeof link, "/proc/%u/cwd", e->tgid);
+		else
+			snprintf(link, sizeof link, "/proc/%u/fd/%d", e->tgid, dfd);
+		ssize_t n = readlink(link, dir, 4095);
+		dir[n > 0 ? n : 0] = 0;
+	}
 	return 0;
 }
 
@@ -127,10 +145,18 @@ static size_t hex(char *out, const char *s, size_t n)
 size_t bw_names_take(int32_t tgid, int syscall, char *out, size_t cap)
 {
 	struct recent *r = find(tgid, syscall);
-	if (!r || cap < 2 * (r->len1 + r->len2) + 96) return 0;
+	if (!r || cap < 2 * (r->len1 + r->len2 + strlen(r->dir1) + strlen(r->dir2)) + 128) return 0;
 	r->taken = 1;
 	size_t o = (size_t)snprintf(out, cap, "dirfd=%d name=", r->dfd1);
 	o += hex(out + o, r->name1, r->len1 ? r->len1 - 1 : 0);
+	if (r->dir1[0]) {
+		o += (size_t)snprintf(out + o, cap - o, " dir=");
+		o += hex(out + o, r->dir1, strlen(r->dir1));
+	}
+	if (r->dir2[0]) {
+		o += (size_t)snprintf(out + o, cap - o, " dir2=");
+		o += hex(out + o, r->dir2, strlen(r->dir2));
+	}
 	if (r->len2) {
 		o += (size_t)snprintf(out + o, cap - o, " dirfd2=%d name2=", r->dfd2);
 		o += hex(out + o, r->name2, r->len2 - 1);

@@ -4,6 +4,7 @@
 import { apiCodes } from './codes/api.js';
 import { generalCodes } from './codes/general.js';
 import { policyCodes } from './codes/policy.js';
+import { sensorCodes } from './codes/sensor.js';
 import { alertCodes } from './codes/alert.js';
 import { baselineCodes } from './codes/baseline.js';
 import type { CodeEntry } from './codes/types.js';
@@ -14,6 +15,7 @@ export type { CodeEntry, CodeLevel } from './codes/types.js';
 export const codeAreas = {
   general: generalCodes,
   policy: policyCodes,
+  sensor: sensorCodes,
   alert: alertCodes,
   api: apiCodes,
   baseline: baselineCodes,
@@ -22,6 +24,7 @@ export const codeAreas = {
 export const codes = {
   ...generalCodes,
   ...policyCodes,
+  ...sensorCodes,
   ...alertCodes,
   ...apiCodes,
   ...baselineCodes,

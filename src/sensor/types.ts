@@ -51,6 +51,14 @@ export interface DenialEvent extends EventBase {
   proc: ProcessInfo;
   /** Rule id the enforcer matched, when it knows (BPF-LSM). */
   ruleId?: number;
+  /** Landlock access rights that refused it (`fs.make_reg`), when the source is Landlock. */
+  blockers?: string[];
+  /** Landlock domain id (hex), as in the audit record. */
+  domain?: string;
+  /** Pid that created the Landlock domain (the sandbox launcher = the workload's first pid). */
+  domainPid?: number;
+  /** True when only the parent directory of the target is known (path is that directory). */
+  pathIsParent?: boolean;
 }
 
 /** A change that happened (fanotify notification), not prevented. */
@@ -61,6 +69,14 @@ export interface ChangeEvent extends EventBase {
   secondPath?: string;
   /** Raw fanotify mask bits, for debugging. */
   mask: number;
+  /**
+   * When the kernel reports a class of operations rather than one (fanotify ATTRIB covers chmod,
+   * chown, xattr and time changes and link-count changes), every operation it may have been;
+   * `op` is the first of them. Undefined when `op` is exact.
+   */
+  opCandidates?: Operation[];
+  /** True when the directory could not be resolved and `path` is the entry name alone. */
+  pathPartial?: boolean;
   /** Undefined when the kernel gave no pid; proc.gone when it exited before inspection. */
   proc?: ProcessInfo;
 }

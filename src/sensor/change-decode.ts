@@ -1,0 +1,76 @@
+// Turns one fanotify event (a change frame) into ChangeEvents, one per operation it carries: the
+// kernel merges events of one object and process while they wait in the queue, so a frame can
+// hold CREATE|MODIFY or MODIFY|ATTRIB. CLOSE_WRITE alone is suppressed in the helper.
+import type { Operation } from '../policy/types.js';
+import type { ChangeFrame } from './abi.js';
+import { CHG_FLAG, PROC_FLAG } from './abi.js';
+import type { ChangeEvent, ProcessInfo } from './types.js';
+
+export const FAN = {
+  modify: 0x2,
+  attrib: 0x4,
+  closeWrite: 0x8,
+  create: 0x100,
+  delete: 0x200,
+  deleteSelf: 0x400,
+  moveSelf: 0x800,
+  overflow: 0x4000,
+  rename: 0x10000000,
+  ondir: 0x40000000,
+} as const;
+
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+
+/** What an ATTRIB may have been; fanotify does not say which attribute changed. */
+export const ATTRIB_OPS: Operation[] = ['chmod', 'chown', 'setxattr', 'removexattr', 'utimes', 'link'];
+
+export function procOf(f: ChangeFrame): ProcessInfo | undefined {
+  if (!(f.procFlags & PROC_FLAG.pid)) return undefined;
+  const p: ProcessInfo = { pid: f.pid, ppid: f.ppid, uid: f.uid, exe: f.exe, comm: f.comm };
+  if (f.procFlags & PROC_FLAG.info) {
+    p.cmdline = f.cmdline;
+    p.cwd = f.cwd;
+    p.tty = f.procFlags & PROC_FLAG.tty ? f.tty : null;
+    if (f.cgroupId) p.cgroupId = f.cgroupId.toString();
+    if (f.cgroup) p.cgroupPath = f.cgroup;
+  } else {
+    p.uid = -1;
+    p.ppid = 0;
+  }
+  if (f.procFlags & PROC_FLAG.gone) p.gone = true;
+  return p;
+}
+
+export function decodeChange(f: ChangeFrame): ChangeEvent[] {
+  const mask = Number(f.mask & 0xffffffffn);
+  const dir = (mask & FAN.ondir) !== 0;
+  const proc = procOf(f);
+  const base = {
+    kind: 'change' as const,
+    source: 'fanotify' as const,
+    timeNs: f.timeNs.toString(),
+    mask,
+    path: f.path,
+  };
+  const out: ChangeEvent[] = [];
+  const push = (op: Operation, extra: Partial<ChangeEvent> = {}): void => {
+    const ev: ChangeEvent = { ...base, op, ...extra };
+    if (proc) ev.proc = proc;
+    if (f.flags & CHG_FLAG.pathPartial) ev.pathPartial = true;
+    out.push(ev);
+  };
+  if (mask & FAN.rename) push('rename', { secondPath: f.path2 });
+  if (mask & FAN.create) {
+    let op: Operation = dir ? 'mkdir' : 'create';
+    if (!dir && f.flags & CHG_FLAG.stat) {
+      if ((f.fileMode & S_IFMT) === S_IFLNK) op = 'symlink';
+      else if (f.nlink > 1) op = 'link';
+    }
+    push(op);
+  }
+  if (mask & FAN.modify) push('write');
+  if (mask & FAN.attrib) push('chmod', { opCandidates: ATTRIB_OPS });
+  if (mask & FAN.delete) push(dir ? 'rmdir' : 'unlink');
+  return out;
+}
