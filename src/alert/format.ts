@@ -72,13 +72,27 @@ export function toWire(alert: Alert): WireObject {
 }
 
 /** Go's encoding/json escapes <, >, & and U+2028/2029 in strings; do the same for byte equality. */
+const GO_ESCAPED = /[<>&\u2028\u2029]/;
 function goEscape(json: string): string {
+  if (!GO_ESCAPED.test(json)) return json;
   return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * Renderings already made, per alert object: the fan-out hands the same object to the file, store
+ * and syslog sinks, which would otherwise each serialise it. Alerts are treated as immutable once
+ * written to a sink.
+ */
+const jsonCache = new WeakMap<Alert, string>();
+
 /** One compact JSON object (no trailing newline), as `karmor logs --json` prints it. */
 export function formatJson(alert: Alert): string {
-  return goEscape(JSON.stringify(toWire(alert)));
+  let json = jsonCache.get(alert);
+  if (json === undefined) {
+    json = goEscape(JSON.stringify(toWire(alert)));
+    jsonCache.set(alert, json);
+  }
+  return json;
 }
 
 /** Indented JSON (two spaces), as `karmor logs -o pretty-json` prints it. */
