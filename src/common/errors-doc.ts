@@ -6,6 +6,7 @@ const AREA_TITLES: Record<string, string> = {
   general: 'General (BW0xxx)',
   policy: 'Policies (BW1xxx)',
   sensor: 'Kernel layer: sandbox, audit, fanotify, probe (BW3xxx)',
+  config: 'Agent configuration (BW4xxx)',
   alert: 'Alerts, sinks and the alert store (BW6xxx)',
   api: 'gRPC and HTTP API (BW7xxx)',
   baseline: 'Signed baseline (BW5xxx)',

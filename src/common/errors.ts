@@ -7,6 +7,7 @@ import { policyCodes } from './codes/policy.js';
 import { sensorCodes } from './codes/sensor.js';
 import { alertCodes } from './codes/alert.js';
 import { baselineCodes } from './codes/baseline.js';
+import { configCodes } from './codes/config.js';
 import type { CodeEntry } from './codes/types.js';
 
 export type { CodeEntry, CodeLevel } from './codes/types.js';
@@ -16,6 +17,7 @@ export const codeAreas = {
   general: generalCodes,
   policy: policyCodes,
   sensor: sensorCodes,
+  config: configCodes,
   alert: alertCodes,
   api: apiCodes,
   baseline: baselineCodes,
@@ -25,6 +27,7 @@ export const codes = {
   ...generalCodes,
   ...policyCodes,
   ...sensorCodes,
+  ...configCodes,
   ...alertCodes,
   ...apiCodes,
   ...baselineCodes,
