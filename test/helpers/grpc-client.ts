@@ -31,9 +31,15 @@ export interface Clients {
   close(): void;
 }
 
+/**
+ * Clients of the LogService and PolicyService at `target`. Each call gets its own connection
+ * (grpc-js otherwise shares one between clients of the same target, and a paused stream would
+ * then hold back the other streams of that connection: HTTP/2 flow control).
+ */
 export function clients(target: string, creds = grpc.credentials.createInsecure()): Clients {
-  const log = new (pick(root, 'feeder.LogService'))(target, creds) as Clients['log'];
-  const policy = new (pick(root, 'policy.PolicyService'))(target, creds) as Clients['policy'];
+  const options = { 'grpc.use_local_subchannel_pool': 1 };
+  const log = new (pick(root, 'feeder.LogService'))(target, creds, options) as Clients['log'];
+  const policy = new (pick(root, 'policy.PolicyService'))(target, creds, options) as Clients['policy'];
   return {
     log,
     policy,
