@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One fanotify group in notification mode reporting directory handle + name, object handle and a
- * pidfd (FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_PIDFD), with one
+ * pidfd (FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_TARGET_FID |
+ * FAN_REPORT_PIDFD), with one
  * FAN_MARK_FILESYSTEM mark per filesystem: no watch per directory.
  * Directory handles are resolved with open_by_handle_at + readlink(/proc/self/fd/N) and cached;
  * the cache is dropped whole when a directory is renamed, moved or deleted (rare; a partial
@@ -64,8 +65,10 @@ static int nprefix;
 
 int bw_fan_open(int unlimited_queue)
 {
-	unsigned flags = FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_PIDFD |
-			 FAN_CLOEXEC | FAN_NONBLOCK;
+	/* TARGET_FID: create/delete/rename also carry the child's handle, so a new entry can be
+	 * statted (symlink, hard link) */
+	unsigned flags = FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_TARGET_FID |
+			 FAN_REPORT_PIDFD | FAN_CLOEXEC | FAN_NONBLOCK;
 	if (unlimited_queue) flags |= FAN_UNLIMITED_QUEUE;
 	fan_fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (fan_fd < 0) bw_log(2, "fanotify_init: %s", strerror(errno));

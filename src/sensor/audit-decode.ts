@@ -160,18 +160,27 @@ export function decodeDenial(frame: AuditFrame): DenialEvent | null {
   let pathIsParent = false;
   const parentRecord = blockers.some((b) => PARENT_BLOCKERS.has(b));
   if (op === 'rename' || op === 'link') {
-    // Landlock resolved one side's directory. A remove or refer blocker is the source side (a
-    // refused cross-directory move reports the source directory with every right it lacks);
-    // make blockers alone are the destination side.
-    const sourceSide = blockers.some((b) => b.startsWith('fs.remove_') || b === 'fs.refer');
+    // Landlock resolved one side's directory (a refused cross-directory move reports the
+    // source directory with every right it lacks; a move in reports the destination directory
+    // with make_* and refer). The side whose argument lies in that directory is that side;
+    // when spellings differ (symlinked directories), a remove blocker means the source side.
     const srcArg = args.name;
     const dstArg = args.name2;
+    const src = srcArg !== undefined ? absolute(srcArg, args.dir ?? cwd) : undefined;
+    const dst = dstArg !== undefined ? absolute(dstArg, args.dir2 ?? cwd) : undefined;
+    const inDir = (p: string | undefined): boolean =>
+      p !== undefined && p.startsWith('/') && path.posix.dirname(p) === llPath;
+    const sourceSide = inDir(src)
+      ? true
+      : inDir(dst)
+        ? false
+        : blockers.some((b) => b.startsWith('fs.remove_'));
     if (!sourceSide && dstArg !== undefined) {
       second = joinName(llPath, dstArg);
-      target = srcArg !== undefined ? absolute(srcArg, args.dir ?? cwd) : llPath;
+      target = src ?? llPath;
     } else if (srcArg !== undefined) {
       target = joinName(llPath, srcArg);
-      if (dstArg !== undefined) second = absolute(dstArg, args.dir2 ?? cwd);
+      if (dst !== undefined) second = dst;
     } else {
       pathIsParent = parentRecord;
     }
