@@ -18,6 +18,8 @@ export interface ReloadOutcome {
 
 export interface PolicyManagerOptions {
   dir: string;
+  /** Extra policy files or directories loaded with the directory (not watched). */
+  extra?: string[];
   posture: PostureConfig;
   /** Called after each reload attempt triggered by the watcher. */
   onReload?: (outcome: ReloadOutcome) => void;
@@ -45,7 +47,7 @@ export class PolicyManager {
   /** Loads the directory now. On errors the current rule set is kept. */
   reload(): ReloadOutcome {
     if (!existsSync(this.opts.dir)) mkdirSync(this.opts.dir, { recursive: true, mode: 0o755 });
-    const loaded = loadPolicies([this.opts.dir]);
+    const loaded = loadPolicies([this.opts.dir, ...(this.opts.extra ?? [])]);
     // An empty directory is valid (no rules); "no policy files found" is not an error here.
     const errors = loaded.errors.filter((e) => e.code !== 'BW1016');
     if (errors.length > 0) {

@@ -4,12 +4,22 @@ import { Command, CommanderError } from 'commander';
 import { BulwarkError, isBulwarkError, codes } from '../common/errors.js';
 import { EXIT, EXIT_HELP } from './exit-codes.js';
 import { registerPolicy } from './policy.js';
+import { registerAgent } from './agent.js';
+import { registerRun } from './run.js';
+import { registerStatus } from './status.js';
 import { registerLogs } from './logs.js';
 import { registerBaseline } from './baseline.js';
 
 type Register = (program: Command) => void;
 
-const GROUPS: Register[] = [registerPolicy, registerLogs, registerBaseline];
+const GROUPS: Register[] = [
+  registerAgent,
+  registerRun,
+  registerStatus,
+  registerPolicy,
+  registerLogs,
+  registerBaseline,
+];
 
 export const VERSION = '0.1.0';
 
@@ -22,6 +32,7 @@ export function buildProgram(): Command {
         'Reads KubeArmor policies, enforces them in the kernel, and keeps a signed baseline.',
     )
     .version(VERSION, '-V, --version')
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\n${EXIT_HELP}\n\nDocumentation: docs/cli.md, docs/policy.md, docs/errors.md`)
     .exitOverride();

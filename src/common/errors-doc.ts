@@ -10,6 +10,7 @@ const AREA_TITLES: Record<string, string> = {
   alert: 'Alerts, sinks and the alert store (BW6xxx)',
   api: 'gRPC and HTTP API (BW7xxx)',
   baseline: 'Signed baseline (BW5xxx)',
+  agent: 'Agent, bulwark run and status (BW8xxx)',
 };
 
 export function renderErrorsDoc(): string {

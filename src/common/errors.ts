@@ -8,6 +8,7 @@ import { sensorCodes } from './codes/sensor.js';
 import { alertCodes } from './codes/alert.js';
 import { baselineCodes } from './codes/baseline.js';
 import { configCodes } from './codes/config.js';
+import { agentCodes } from './codes/agent.js';
 import type { CodeEntry } from './codes/types.js';
 
 export type { CodeEntry, CodeLevel } from './codes/types.js';
@@ -21,6 +22,7 @@ export const codeAreas = {
   alert: alertCodes,
   api: apiCodes,
   baseline: baselineCodes,
+  agent: agentCodes,
 } as const;
 
 export const codes = {
@@ -31,6 +33,7 @@ export const codes = {
   ...alertCodes,
   ...apiCodes,
   ...baselineCodes,
+  ...agentCodes,
 } as const;
 
 export type CodeName = keyof typeof codes;

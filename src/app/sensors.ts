@@ -1,0 +1,95 @@
+// Chooses and opens the sensors for the configured `sensor` setting and what this host offers:
+//   auto     BPF-LSM when a program can load (not yet wired: falls through), else Landlock for
+//            workloads + audit for their denials + fanotify for changes
+//   landlock Landlock + audit + fanotify (the same as auto on hosts without BPF-LSM)
+//   fanotify changes only: nothing is prevented, Block rules give `Audit (Block)` alerts
+//   replay   events from a recorded file (tests, demos without a kernel)
+//   none     no sensor: policies and APIs only
+import type { Logger } from 'pino';
+import { BulwarkError } from '../common/errors.js';
+import type { AgentConfig } from '../config/index.js';
+import {
+  FanotifyBackend,
+  LandlockAuditBackend,
+  ReplayBackend,
+  type ProbeReport,
+  type SensorBackend,
+  type SensorEvent,
+} from '../sensor/index.js';
+
+/** How long a sensor may take to start (the kernel can be slow to tear down old fanotify groups). */
+const OPEN_TIMEOUT_MS = 60_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BulwarkError('AGENT_SENSOR_UNAVAILABLE', message)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+export interface SensorSelection {
+  backends: SensorBackend[];
+  /** What prevents operations: `landlock` (workloads), `bpf-lsm`, or `none` (detect only). */
+  enforcement: 'landlock' | 'bpf-lsm' | 'none';
+  /** Event sources in use. */
+  events: string[];
+  notes: string[];
+}
+
+export async function openSensors(
+  cfg: AgentConfig,
+  probe: ProbeReport,
+  onBatch: (events: SensorEvent[]) => void,
+  log: Logger,
+): Promise<SensorSelection> {
+  const notes: string[] = [];
+  const helperLog = (level: number, text: string) =>
+    level >= 2
+      ? log.error({ helper: true }, text)
+      : level === 1
+        ? log.warn({ helper: true }, text)
+        : log.debug({ helper: true }, text);
+  let choice = cfg.sensor;
+  if (choice === 'bpf-lsm' && !probe.bpfLsm.loads)
+    throw new BulwarkError(
+      'AGENT_SENSOR_UNAVAILABLE',
+      `sensor bpf-lsm was asked for, but this kernel refuses BPF-LSM programs: ${probe.bpfLsm.detail}`,
+    );
+  if (choice === 'auto' || choice === 'bpf-lsm') {
+    if (probe.bpfLsm.loads)
+      notes.push('BPF-LSM can load here; the agent still uses Landlock for `bulwark run` workloads');
+    choice = 'landlock';
+  }
+  const backends: SensorBackend[] = [];
+  let enforcement: SensorSelection['enforcement'] = 'none';
+  if (choice === 'replay') {
+    if (!cfg.replayFile)
+      throw new BulwarkError('AGENT_SENSOR_UNAVAILABLE', 'sensor replay needs replayFile (--replay FILE)');
+    backends.push(new ReplayBackend({ files: [cfg.replayFile] }));
+  } else if (choice === 'landlock' || choice === 'fanotify') {
+    if (choice === 'landlock') {
+      if (probe.landlock.abi === 0)
+        throw new BulwarkError(
+          'AGENT_SENSOR_UNAVAILABLE',
+          'this kernel has no Landlock; use --sensor fanotify (detection only)',
+        );
+      if (!probe.landlock.denialLogging)
+        notes.push(
+          `Landlock ABI ${probe.landlock.abi} does not log denials to audit (needs ABI 7): denials are prevented but not reported`,
+        );
+      backends.push(new LandlockAuditBackend({ onLog: helperLog }));
+      enforcement = 'landlock';
+    }
+    backends.push(new FanotifyBackend({ onLog: helperLog }));
+  }
+  for (const b of backends) {
+    b.onBatch(onBatch);
+    await withTimeout(
+      b.open(),
+      OPEN_TIMEOUT_MS,
+      `the ${b.name} sensor did not start within ${OPEN_TIMEOUT_MS / 1000} s`,
+    );
+  }
+  return { backends, enforcement, events: backends.map((b) => b.name), notes: [...notes, ...probe.notes] };
+}

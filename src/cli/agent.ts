@@ -1,0 +1,81 @@
+// `bulwark agent`: the foreground daemon (systemd runs it: deploy/systemd/bulwark-agent.service).
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { Agent } from '../app/agent.js';
+import { BulwarkError } from '../common/errors.js';
+import { formatDiagnostic } from '../common/diagnostic.js';
+import { addConfigOptions, flagsFromOptions, loadConfig, type AgentConfig } from '../config/index.js';
+import { EXIT } from './exit-codes.js';
+
+/** Loads the agent configuration from flags; prints diagnostics; null when invalid. */
+export function configFromFlags(opts: Record<string, unknown>): AgentConfig | null {
+  const r = loadConfig({ flags: flagsFromOptions(opts) });
+  for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  return r.ok ? r.config : null;
+}
+
+export function registerAgent(program: Command): void {
+  const cmd = program
+    .command('agent')
+    .description('Run the agent in the foreground: enforce policies, report alerts, serve the APIs')
+    .option('--release', 'detach kernel enforcement that outlived an agent, then exit')
+    .addHelpText(
+      'after',
+      `
+The agent reads KubeArmor policies from the policy directory (default /etc/bulwark/policies),
+watches it (a valid change replaces the rule set atomically; an invalid one is rejected and the
+old rules stay in force), enforces file rules in the kernel, and writes alerts to the store under
+the state directory (default /var/lib/bulwark), read with 'bulwark logs'. Stop it with SIGINT or
+SIGTERM. Several agents can run side by side with distinct --state-dir values (and API ports).
+
+Examples:
+  bulwark agent
+  bulwark agent --policies ./policies --state-dir /tmp/bw --set api.grpc.enabled=false
+  bulwark agent --config /etc/bulwark/bulwark.yaml --set sinks.stdout.enabled=true
+
+Exit codes: 0 stopped by a signal, 1 invalid configuration or policies, 3 runtime failure.
+Configuration: docs/config.md; every setting can be given with --set key=value.`,
+    );
+  addConfigOptions(cmd);
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const cfg = configFromFlags(opts);
+    if (!cfg) {
+      process.exitCode = EXIT.FINDINGS;
+      return;
+    }
+    if (opts.release) {
+      // Landlock domains end with their processes; BPF-LSM pins (when used) are released here.
+      process.stdout.write('nothing to release: no kernel enforcement outlives the agent on this host\n');
+      return;
+    }
+    if (
+      typeof process.getuid === 'function' &&
+      process.getuid() !== 0 &&
+      cfg.sensor !== 'replay' &&
+      cfg.sensor !== 'none'
+    )
+      throw new BulwarkError(
+        'AGENT_NEEDS_ROOT',
+        `the ${cfg.sensor} sensor reads kernel audit and fanotify, which needs root`,
+      );
+    const log = pino({ level: cfg.log.level, base: { pid: process.pid } }, pino.destination(2));
+    const agent = new Agent(cfg, log);
+    try {
+      await agent.start();
+    } catch (e) {
+      await agent.stop().catch(() => undefined);
+      if (e instanceof BulwarkError && (e.code === 'BW8002' || e.code === 'BW8001')) {
+        process.stderr.write(`bulwark: error ${e.code} ${e.message}\n  help: ${e.entry.help}\n`);
+        process.exitCode = EXIT.FINDINGS;
+        return;
+      }
+      throw e;
+    }
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await agent.stop();
+  });
+}
