@@ -35,15 +35,17 @@ export interface ValidationResult {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
-const validators = new Map<PolicyKind, ValidateFunction>();
+const compiled = new Map<PolicyKind, { schema: Schema; validate: ValidateFunction }>();
 
-function validatorFor(kind: PolicyKind): ValidateFunction {
-  let v = validators.get(kind);
-  if (!v) {
-    v = ajv.compile(documentSchema(kind));
-    validators.set(kind, v);
+/** The schema of a kind and its ajv validator, built once per process. */
+function schemaFor(kind: PolicyKind): { schema: Schema; validate: ValidateFunction } {
+  let c = compiled.get(kind);
+  if (!c) {
+    const schema = documentSchema(kind);
+    c = { schema, validate: ajv.compile(schema) };
+    compiled.set(kind, c);
   }
-  return v;
+  return c;
 }
 
 export function absField(prefix: string, field: string): string {
@@ -299,7 +301,7 @@ export function validatePolicy(
   const warnings: Diagnostic[] = [];
   const value = pruneNulls(ctx, doc, '', warnings) as Record<string, unknown>;
   checkMetadata(ctx, value, errors);
-  const validate = validatorFor(kind);
+  const { schema, validate } = schemaFor(kind);
   if (!validate(value)) {
     const seen = new Set<string>();
     for (const err of validate.errors ?? []) {
@@ -311,7 +313,7 @@ export function validatePolicy(
       errors.push(makeDiag(ctx, x.code, v.field, pos, x.message, { found: x.found, fix: x.fix }));
     }
   }
-  findUnknown(ctx, kind, documentSchema(kind), value, '', warnings);
+  findUnknown(ctx, kind, schema, value, '', warnings);
   checkGlobs(ctx, value, errors);
   return { value, errors, warnings };
 }
