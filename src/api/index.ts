@@ -29,7 +29,7 @@ export type { Identity } from './grpc/log-service.js';
 
 export const DEFAULT_GRPC_ADDRESS = '127.0.0.1:32767';
 export const DEFAULT_HEALTH_ADDRESS = '127.0.0.1:32766';
-export const DEFAULT_HTTP_ADDRESS = '127.0.0.1:32765';
+export const DEFAULT_HTTP_ADDRESS = '127.0.0.1:9100';
 /** KubeArmor's per-subscriber channel size. */
 export const DEFAULT_BUFFER_SIZE = 1000;
 
@@ -49,7 +49,7 @@ export interface GrpcApiOptions {
 }
 
 export interface HttpApiOptions {
-  /** HOST:PORT or unix:/path; default 127.0.0.1:32765. */
+  /** HOST:PORT or unix:/path; default 127.0.0.1:9100 (the agent configuration's default). */
   address?: string;
   tls?: TlsFiles;
 }
@@ -168,3 +168,4 @@ export async function startApi(options: ApiOptions, deps: ApiDeps): Promise<ApiH
   handles.close = closeAll;
   return handles;
 }
+export { DirectoryPolicyStore, policyFileName, type PolicyValidator } from './policy-store.js';

@@ -1,0 +1,289 @@
+// policy.PolicyService as `karmor vm policy add|delete` drives it: the JSON envelope karmor builds
+// (Go structs marshalled with their zero values), KubeArmor's status codes, validation exactly as
+// for policy files, atomic persistence into the policy directory, nothing applied when invalid.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { DirectoryPolicyStore, startApi, type ApiHandles } from '../../../src/api/index.js';
+import { parsePolicyText } from '../../../src/policy/index.js';
+import { TestAlertSource } from '../../helpers/alert-source.js';
+import { clients, unary, unaryWithTrailer, type Clients } from '../../helpers/grpc-client.js';
+
+/** The seed policy as karmor sends it: K8sKubeArmorPolicyEvent marshalled by Go's encoding/json. */
+function seedEnvelope(type: string, overrides: Record<string, unknown> = {}): Buffer {
+  const dir = (d: string): Record<string, unknown> => ({ dir: d, readOnly: true, recursive: true });
+  const event = {
+    type,
+    object: {
+      metadata: {
+        name: 'harden-mysql-file-integrity-monitoring',
+        namespace: 'wordpress-mysql',
+        creationTimestamp: null,
+      },
+      spec: {
+        selector: { matchLabels: { app: 'mysql' } },
+        process: {},
+        file: {
+          matchDirectories: ['/sbin/', '/usr/bin/', '/usr/lib/', '/usr/sbin/', '/bin/', '/boot/'].map(dir),
+        },
+        network: {},
+        capabilities: {},
+        severity: 1,
+        tags: [
+          'NIST',
+          'NIST_800-53_AU-2',
+          'NIST_800-53_SI-4',
+          'MITRE',
+          'MITRE_T1036_masquerading',
+          'MITRE_T1565_data_manipulation',
+        ],
+        message: 'Detected and prevented compromise to File integrity',
+        action: 'Block',
+        ...overrides,
+      },
+      status: {},
+    },
+  };
+  return Buffer.from(JSON.stringify(event));
+}
+
+function hostEnvelope(type: string): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      type,
+      object: {
+        metadata: { name: 'hsp-etc-passwd', creationTimestamp: null },
+        spec: {
+          nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'node-1' } },
+          process: {},
+          file: { matchPaths: [{ path: '/etc/passwd', readOnly: true }] },
+          network: {},
+          capabilities: {},
+          severity: 0,
+          action: '',
+        },
+        status: {},
+      },
+    }),
+  );
+}
+
+interface Ctx {
+  dir: string;
+  api: ApiHandles;
+  c: Clients;
+}
+
+async function setup(t: { after(fn: () => unknown): void }, withStore = true): Promise<Ctx> {
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-policies-'));
+  const api = await startApi(
+    { grpc: { address: '127.0.0.1:0', healthAddress: false }, http: false },
+    { alerts: new TestAlertSource(), policies: withStore ? new DirectoryPolicyStore(dir) : undefined },
+  );
+  const c = clients(api.grpc!.address);
+  t.after(async () => {
+    c.close();
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, api, c };
+}
+
+const KSP_FILE = 'grpc.ksp.wordpress-mysql.harden-mysql-file-integrity-monitoring.yaml';
+
+function diagnostics(trailer: grpc.Metadata): { code: string; field: string; message: string }[] {
+  const v = trailer.get('bulwark-diagnostics-bin')[0];
+  return v
+    ? (JSON.parse(Buffer.from(v as Buffer).toString('utf8')) as {
+        code: string;
+        field: string;
+        message: string;
+      }[])
+    : [];
+}
+
+test('containerPolicy ADDED, MODIFIED, DELETED: KubeArmor statuses and the policy directory', async (t) => {
+  const { dir, c } = await setup(t);
+  assert.deepEqual(await unary(c.policy, 'containerPolicy', { policy: seedEnvelope('ADDED') }), {
+    status: 'Applied',
+  });
+  assert.deepEqual(readdirSync(dir), [KSP_FILE], 'one file, no temporary left');
+  // The stored file is a policy file like any other: it loads to the seed policy.
+  const stored = parsePolicyText(readFileSync(join(dir, KSP_FILE), 'utf8'), KSP_FILE);
+  assert.equal(stored.ok, true);
+  assert.equal(stored.policies.length, 1);
+  const p = stored.policies[0];
+  assert.equal(p.kind, 'KubeArmorPolicy');
+  assert.equal(p.name, 'harden-mysql-file-integrity-monitoring');
+  assert.equal(p.namespace, 'wordpress-mysql');
+  assert.deepEqual(p.selector, {
+    kind: 'workload',
+    namespace: 'wordpress-mysql',
+    matchLabels: { app: 'mysql' },
+    matchExpressions: [],
+  });
+  assert.deepEqual(
+    p.rules.map((r) => [r.target, r.readOnly, r.recursive, r.action, r.severity]),
+    [
+      ['/sbin/', true, true, 'Block', 1],
+      ['/usr/bin/', true, true, 'Block', 1],
+      ['/usr/lib/', true, true, 'Block', 1],
+      ['/usr/sbin/', true, true, 'Block', 1],
+      ['/bin/', true, true, 'Block', 1],
+      ['/boot/', true, true, 'Block', 1],
+    ],
+  );
+  // Go's empty process/network/capabilities sections are not "sections present".
+  assert.deepEqual(p.unenforced, []);
+
+  assert.deepEqual(
+    await unary(c.policy, 'containerPolicy', { policy: seedEnvelope('MODIFIED', { action: 'Audit' }) }),
+    {
+      status: 'Modified',
+    },
+  );
+  const modified = parsePolicyText(readFileSync(join(dir, KSP_FILE), 'utf8'), KSP_FILE);
+  assert.deepEqual(
+    modified.policies[0].rules.map((r) => r.action),
+    Array(6).fill('Audit'),
+  );
+  // karmor vm policy add of an existing policy: KubeArmor answers Applied and replaces it.
+  assert.deepEqual(await unary(c.policy, 'containerPolicy', { policy: seedEnvelope('ADDED') }), {
+    status: 'Applied',
+  });
+  assert.equal(
+    parsePolicyText(readFileSync(join(dir, KSP_FILE), 'utf8'), KSP_FILE).policies[0].rules[0].action,
+    'Block',
+  );
+
+  assert.deepEqual(await unary(c.policy, 'containerPolicy', { policy: seedEnvelope('DELETED') }), {
+    status: 'Deleted',
+  });
+  assert.deepEqual(readdirSync(dir), []);
+  assert.deepEqual(await unary(c.policy, 'containerPolicy', { policy: seedEnvelope('DELETED') }), {
+    status: 'NotExist',
+  });
+});
+
+test('an invalid policy answers Invalid with the diagnostics and changes nothing', async (t) => {
+  const { dir, c } = await setup(t);
+  await unary(c.policy, 'containerPolicy', { policy: seedEnvelope('ADDED') });
+  const before = readFileSync(join(dir, KSP_FILE), 'utf8');
+  // A relative path (CRD pattern ^\/+.*[^\/]$) and a severity out of range.
+  const bad = seedEnvelope('MODIFIED', { file: { matchPaths: [{ path: 'etc/passwd' }] }, severity: 11 });
+  const { res, trailer } = await unaryWithTrailer(c.policy, 'containerPolicy', { policy: bad });
+  assert.deepEqual(res, { status: 'Invalid' });
+  const codes = diagnostics(trailer).map((d) => d.code);
+  assert.ok(codes.includes('BW1005'), `bad path reported (${codes.join(',')})`);
+  assert.ok(codes.includes('BW1009'), `bad severity reported (${codes.join(',')})`);
+  assert.deepEqual(readdirSync(dir), [KSP_FILE], 'no temporary file left');
+  assert.equal(readFileSync(join(dir, KSP_FILE), 'utf8'), before, 'the stored policy is untouched');
+
+  for (const [payload, code] of [
+    ['not json', 'BW7101'],
+    ['{"type":"UPSERT","object":{"metadata":{"name":"x"},"spec":{}}}', 'BW7101'],
+    ['{"type":"ADDED","object":{"metadata":{"name":"../../etc/x"},"spec":{}}}', 'BW7102'],
+    ['{"type":"ADDED","object":{"metadata":{},"spec":{}}}', 'BW1013'],
+  ] as const) {
+    const r = await unaryWithTrailer(c.policy, 'containerPolicy', { policy: Buffer.from(payload) });
+    assert.deepEqual(r.res, { status: 'Invalid' }, payload);
+    assert.deepEqual(
+      diagnostics(r.trailer).map((d) => d.code),
+      [code],
+      payload,
+    );
+  }
+  assert.deepEqual(readdirSync(dir), [KSP_FILE]);
+});
+
+test('hostPolicy stores a KubeArmorHostPolicy; networkPolicy is not enabled', async (t) => {
+  const { dir, c } = await setup(t);
+  assert.deepEqual(await unary(c.policy, 'hostPolicy', { policy: hostEnvelope('ADDED') }), {
+    status: 'Applied',
+  });
+  const file = 'grpc.hsp.hsp-etc-passwd.yaml';
+  const stored = parsePolicyText(readFileSync(join(dir, file), 'utf8'), file);
+  assert.equal(stored.ok, true);
+  assert.equal(stored.policies[0].kind, 'KubeArmorHostPolicy');
+  assert.deepEqual(
+    stored.policies[0].rules.map((r) => [r.target, r.readOnly, r.action]),
+    [['/etc/passwd', true, 'Block']],
+  );
+  assert.deepEqual(await unary(c.policy, 'hostPolicy', { policy: hostEnvelope('DELETED') }), {
+    status: 'Deleted',
+  });
+  assert.deepEqual(await unary(c.policy, 'networkPolicy', { policy: hostEnvelope('ADDED') }), {
+    status: 'NotEnabled',
+  });
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test('a policy the user wrote as a file is neither replaced nor deleted through PolicyService', async (t) => {
+  const { dir, c } = await setup(t);
+  const own = readFileSync('/work/shared/seed/fim-policy.yaml', 'utf8');
+  writeFileSync(join(dir, 'fim.yaml'), own);
+  for (const type of ['ADDED', 'DELETED']) {
+    const r = await unaryWithTrailer(c.policy, 'containerPolicy', { policy: seedEnvelope(type) });
+    assert.deepEqual(r.res, { status: 'Invalid' }, type);
+    assert.deepEqual(
+      diagnostics(r.trailer).map((d) => d.code),
+      ['BW7104'],
+      type,
+    );
+  }
+  assert.deepEqual(readdirSync(dir), ['fim.yaml']);
+  assert.equal(readFileSync(join(dir, 'fim.yaml'), 'utf8'), own);
+});
+
+test('without a policy store PolicyService answers NotEnabled', async (t) => {
+  const { c } = await setup(t, false);
+  assert.deepEqual(await unary(c.policy, 'containerPolicy', { policy: seedEnvelope('ADDED') }), {
+    status: 'NotEnabled',
+  });
+});
+
+test('over loopback TCP, a non-root user cannot change policies', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root to run a client as another user');
+    return;
+  }
+  const { dir, api } = await setup(t);
+  // A client process running as nobody, built from the same .proto files.
+  const script = `
+    const grpc = require('@grpc/grpc-js');
+    const loader = require('@grpc/proto-loader');
+    const def = loader.loadSync(${JSON.stringify(join(process.cwd(), 'protobuf/policy.proto'))}, { keepCase: true, enums: String });
+    const P = grpc.loadPackageDefinition(def).policy.PolicyService;
+    const c = new P(${JSON.stringify(api.grpc!.address)}, grpc.credentials.createInsecure());
+    c.containerPolicy({ policy: Buffer.from(process.argv[1], 'base64') }, (err, res) => {
+      console.log(JSON.stringify(err ? { code: err.code, details: err.details } : res));
+      process.exit(0);
+    });`;
+  // Asynchronous: the server runs in this process and must keep answering.
+  const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['-e', script, seedEnvelope('ADDED').toString('base64')], {
+      uid: 65534,
+      gid: 65534,
+      cwd: process.cwd(),
+      timeout: 20_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+  if (run.status !== 0 && /EACCES|Cannot find module/.test(run.stderr)) {
+    t.skip(`nobody cannot read the repository here: ${run.stderr.split('\n')[0]}`);
+    return;
+  }
+  assert.equal(run.status, 0, `client failed: ${run.stderr}`);
+  const out = JSON.parse(run.stdout.trim()) as { code: number; details: string };
+  assert.equal(out.code, grpc.status.PERMISSION_DENIED, run.stdout + run.stderr);
+  assert.match(out.details, /^BW7103 .*uid 65534/);
+  assert.deepEqual(readdirSync(dir), [], 'nothing written');
+});
