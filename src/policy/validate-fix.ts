@@ -125,8 +125,16 @@ const ENTRY_KEYS: Record<string, string> = {
 
 /** A rule written as a bare string (`- /etc/passwd`) instead of a mapping (`- path: /etc/passwd`). */
 function entryFix(key: string, v: unknown): string | undefined {
+  if (key === 'fromSource' && typeof v === 'string') return `write a list of mappings: [{path: ${v}}]`;
+  if (key === 'severity') {
+    return typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)
+      ? `write ${v.trim()} without quotes`
+      : 'write an integer from 1 to 10';
+  }
   const field = ENTRY_KEYS[key];
-  if (!field || typeof v !== 'string') return undefined;
+  if (!field) return undefined;
+  if (v === null) return `write "- ${field}: …" in this entry, or remove the empty "-"`;
+  if (typeof v !== 'string') return undefined;
   return `write "- ${field}: ${v}" (each entry is a mapping)`;
 }
 

@@ -174,6 +174,12 @@ function unknownFix(kind: PolicyKind, parent: string, key: string, known: string
   if (parent === 'spec' && key === 'nodeSelector' && kind !== 'KubeArmorHostPolicy') {
     return 'nodeSelector belongs to KubeArmorHostPolicy; this kind selects with selector';
   }
+  if (parent === 'spec' && key === 'presets' && kind === 'KubeArmorHostPolicy') {
+    return 'presets exist only in KubeArmorPolicy and KubeArmorClusterPolicy; remove them here';
+  }
+  if (parent === 'spec' && key === 'device' && kind !== 'KubeArmorHostPolicy') {
+    return 'device rules exist only in KubeArmorHostPolicy; remove them here';
+  }
   if (/matchPatterns\[\d+\]$/.test(parent) && ['fromSource', 'recursive', 'pts'].includes(key)) {
     return `matchPatterns has no ${key} (the rule applies without it); use matchPaths or matchDirectories for ${key}`;
   }
