@@ -97,10 +97,11 @@ export class HelperProcess {
     this.pending = r.consumed < buf.length ? Buffer.from(buf.subarray(r.consumed)) : Buffer.alloc(0);
     if (r.errors.length) this.opts.onDecodeErrors?.(r.errors);
     if (!r.frames.length) return;
-    const first = r.frames[0];
-    if (first.op === 'hello') {
-      this.hello = first;
-      this.helloWaiter?.resolve(first);
+    // The hello frame is not always first: a log line (audit take-over) may precede it.
+    const hello = r.frames.find((f) => f.op === 'hello');
+    if (hello && hello.op === 'hello') {
+      this.hello = hello;
+      this.helloWaiter?.resolve(hello);
       this.helloWaiter = undefined;
     }
     this.opts.onFrames(r.frames);
