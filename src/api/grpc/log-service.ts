@@ -10,6 +10,7 @@ import type { AlertSource } from '../types.js';
 import type { Metrics } from '../metrics.js';
 import { streamOf, toWire, type WireObject } from './convert.js';
 import type { WireSchema } from './proto.js';
+import { streamSink } from './stream-writer.js';
 import { Subscriber } from './subscriber.js';
 import { unixSeconds, updatedTime } from './time.js';
 
@@ -136,15 +137,11 @@ export class LogHub {
 
   private attach(stream: StreamName, call: grpc.ServerWritableStream<WireObject, WireObject>): void {
     const rpc = RPC[stream];
-    const sub = new Subscriber(
-      { write: (m) => call.write(m), onceDrain: (cb) => call.once('drain', cb) },
-      this.options.bufferSize,
-      {
-        notice: (missed) => this.notice(stream, missed),
-        dropped: (n) => this.metrics.drop('slow-client', 'grpc', n),
-        sent: (n) => this.metrics.grpcMessagesSent(rpc, n),
-      },
-    );
+    const sub = new Subscriber(streamSink(call), this.options.bufferSize, {
+      notice: (missed) => this.notice(stream, missed),
+      dropped: (n) => this.metrics.drop('slow-client', 'grpc', n),
+      sent: (n) => this.metrics.grpcMessagesSent(rpc, n),
+    });
     const client: Client = { sub, call };
     const set = this.clients[stream];
     set.add(client);
