@@ -6,18 +6,21 @@
  * exit: measured here, a normal-priority reader lost the exe of about 1 `touch` in 4 on a busy
  * 2-CPU machine, a SCHED_FIFO one none in 300, so the helper asks for SCHED_FIFO priority 1
  * (`--rt 0` disables it; without CAP_SYS_NICE it runs normally and says so in the ready line).
- * Its work per event is bounded (a few /proc reads) and it blocks between batches. One JSON object per line on
- * stdout, flushed after each batch of datagrams:
+ * Its work per event is bounded (a few /proc reads) and it blocks between batches.
  *
- *   {"ev":"ready","rt":true|false}                   subscribed; events from now on are seen
- *   {"ev":"fork","pid":P,"ppid":Q,"ts":NS}             a new process (runs its parent's image)
- *   {"ev":"exec","pid":P,"ts":NS,"start":TICKS,"ppid":Q,"uid":U,"nspid":[P,..],
- *    "ttyNr":N,"pidns":I,"mntns":I,"exe":"..","cmdline":["a","b"],"cwd":"..","cgroup":"..",
- *    "comm":".."}                                    fields missing when the process was gone
- *   {"ev":"exit","pid":P,"ts":NS,"code":C}
- *   {"ev":"lost","ts":NS}                            socket overflow (ENOBUFS): events were lost
+ * Output: one JSON object per line on stdout, flushed after each batch of datagrams:
+ *   {"ev":"ready","rt":true|false}            subscribed; events from now on are seen
+ *   {"ev":"fork","pid":P,"ppid":Q,"ts":"NS"}  a new process (it runs its parent's image)
+ *   {"ev":"exec","pid":P,"ts":"NS","start":TICKS,"ppid":Q,"uid":U,"nspid":[P,..],"ttyNr":N,
+ *    "pidns":I,"mntns":I,"exe":"..","cmdline":["a","b"],"cwd":"..","cgroup":"..","comm":".."}
+ *                                             fields are missing when the process was gone
+ *   {"ev":"exit","pid":P,"ts":"NS","code":C}
+ *   {"ev":"lost","ts":"NS"}                   socket overflow (ENOBUFS): events were lost
  *
- * Only whole processes are reported (thread events are skipped). `ts` is CLOCK_REALTIME in ns.
+ * Only whole processes are reported (thread events are skipped). `ts` (a decimal string: it
+ * exceeds 2^53) is the kernel's own time of the event (proc_event.timestamp_ns, CLOCK_MONOTONIC)
+ * moved to CLOCK_REALTIME nanoseconds, so an event of the process can be ordered against its exec
+ * even though the snapshot is taken later.
  * Exit status: 0 on EOF of stdout (reader gone), 2 when the connector cannot be used.
  */
 #define _GNU_SOURCE
@@ -181,7 +184,7 @@ static void emit_cgroup(int dirfd) {
 static void snapshot(const char *ev, int pid, long long ts) {
 	char path[32];
 	snprintf(path, sizeof(path), "/proc/%d", pid);
-	printf("{\"ev\":\"%s\",\"pid\":%d,\"ts\":%lld", ev, pid, ts);
+	printf("{\"ev\":\"%s\",\"pid\":%d,\"ts\":\"%lld\"", ev, pid, ts);
 	int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd >= 0) {
 		/* exe first: it is what a short-lived process loses first (with its mm). */
@@ -227,12 +230,12 @@ static void handle(const struct proc_event *e, long long ts) {
 		/* Cheap on purpose: the child runs its parent's image until it execs; the reader copies
 		 * the parent's details. Snapshotting here would delay the next exec's snapshot. */
 		if (e->event_data.fork.child_pid == e->event_data.fork.child_tgid)
-			printf("{\"ev\":\"fork\",\"pid\":%d,\"ppid\":%d,\"ts\":%lld}\n",
+			printf("{\"ev\":\"fork\",\"pid\":%d,\"ppid\":%d,\"ts\":\"%lld\"}\n",
 			       e->event_data.fork.child_tgid, e->event_data.fork.parent_tgid, ts);
 		break;
 	case PROC_EVENT_EXIT:
 		if (e->event_data.exit.process_pid == e->event_data.exit.process_tgid)
-			printf("{\"ev\":\"exit\",\"pid\":%d,\"ts\":%lld,\"code\":%u}\n",
+			printf("{\"ev\":\"exit\",\"pid\":%d,\"ts\":\"%lld\",\"code\":%u}\n",
 			       e->event_data.exit.process_tgid, ts, e->event_data.exit.exit_code);
 		break;
 	default:
@@ -293,13 +296,16 @@ int main(int argc, char **argv) {
 				continue;
 			}
 			if (errno == ENOBUFS) {
-				printf("{\"ev\":\"lost\",\"ts\":%lld}\n", now_ns());
+				printf("{\"ev\":\"lost\",\"ts\":\"%lld\"}\n", now_ns());
 				continue;
 			}
 			fprintf(stderr, "bulwark-proc-events: recv: %s\n", strerror(errno));
 			return 1;
 		}
-		long long ts = now_ns();
+		/* CLOCK_REALTIME - CLOCK_MONOTONIC, re-read per batch (follows clock steps). */
+		struct timespec mono;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		long long offset = now_ns() - ((long long)mono.tv_sec * 1000000000LL + mono.tv_nsec);
 		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
 		     nh = NLMSG_NEXT(nh, n)) {
 			if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_NOOP) continue;
@@ -307,7 +313,7 @@ int main(int argc, char **argv) {
 			if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC) continue;
 			const struct proc_event *e = (const struct proc_event *)cn->data;
 			if (!forks && e->what == PROC_EVENT_FORK) continue;
-			handle(e, ts);
+			handle(e, (long long)e->timestamp_ns + offset);
 		}
 		flags = MSG_DONTWAIT;
 		if (ferror(stdout)) return 0;

@@ -99,6 +99,7 @@ function readFileLayer(path: string, text: string | undefined, out: Diagnostic[]
     out.push(diag(p.kind === 'syntax' ? 'CONFIG_SYNTAX' : 'CONFIG_NOT_MAPPING', path, p.pos, '', p.message));
   }
   if (read.problems.length > 0) return {};
+  const found: Diagnostic[] = [];
   for (const f of read.nulls) {
     const p = read.positions.get(f);
     out.push(
@@ -114,7 +115,8 @@ function readFileLayer(path: string, text: string | undefined, out: Diagnostic[]
       ),
     );
   }
-  out.push(...validateLayer(read.value, { file: path, position: positionIn(read.positions) }));
+  found.push(...validateLayer(read.value, { file: path, position: positionIn(read.positions) }));
+  out.push(...found.sort((a, b) => a.line - b.line || a.col - b.col));
   return read.value;
 }
 

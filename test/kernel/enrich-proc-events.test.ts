@@ -1,0 +1,133 @@
+// The process cache against the real kernel: the proc connector helper must attribute processes
+// that exited before anyone asked about them (`touch` lives for well under a millisecond).
+// Needs root (CAP_NET_ADMIN for the connector) and native/build/bulwark-proc-events.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEnricher, procEventsHelperPath } from '../../src/enrich/index.js';
+import type { Enricher } from '../../src/enrich/index.js';
+import { IS_ROOT, needKernel } from '../helpers/kernel.js';
+
+const SHELLS = /^\/usr\/bin\/(dash|bash|sh)$/;
+
+async function startEnricher(t: import('node:test').TestContext): Promise<Enricher | undefined> {
+  if (!needKernel(t, IS_ROOT, 'the proc connector needs root (CAP_NET_ADMIN)')) return undefined;
+  if (!needKernel(t, existsSync(procEventsHelperPath()), `${procEventsHelperPath()} not built`))
+    return undefined;
+  const e = createEnricher({ runtimeMetadata: false, nodeName: 'node-test' });
+  const ok = await e.start();
+  if (!needKernel(t, ok, 'bulwark-proc-events could not subscribe to the proc connector')) {
+    await e.close();
+    return undefined;
+  }
+  return e;
+}
+
+/** Waits until the helper's records for pid have arrived (they trail the process by a few ms). */
+async function arrived(e: Enricher, pid: number, exe: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    for (const r of e.cache.records()) if (r.pid === pid && r.exe === exe && r.exitNs !== undefined) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('a `sh -c touch` child that exited before the lookup is fully attributed', async (t) => {
+  const e = await startEnricher(t);
+  if (!e) return;
+  const dir = mkdtempSync(join(tmpdir(), 'bw-enrich-'));
+  try {
+    const rounds = 20;
+    for (let i = 0; i < rounds; i++) {
+      // `$!` is touch's pid, `$$` the shell's; both have exited when execFileSync returns.
+      const out = execFileSync('sh', ['-c', `cd ${dir} && touch f${i} & echo $! $$; wait`], {
+        encoding: 'utf8',
+      });
+      const [pid, shPid] = out.trim().split(' ').map(Number);
+      assert.equal(existsSync(`/proc/${pid}`), false, 'touch is gone before the lookup');
+      await arrived(e, pid, '/usr/bin/touch');
+      const r = e.enrich({
+        kind: 'change',
+        source: 'fanotify',
+        timeNs: String(BigInt(Date.now()) * 1_000_000n),
+        op: 'create',
+        path: join(dir, `f${i}`),
+        mask: 0x100,
+        proc: { pid, ppid: 0, uid: 0, exe: '', comm: '' },
+      });
+      assert.deepEqual(r.missing, [], `round ${i}: missing ${r.missing.join(',')}`);
+      assert.equal(r.fields.ProcessName, '/usr/bin/touch');
+      assert.equal(r.fields.Source, `/usr/bin/touch f${i}`);
+      assert.equal(r.process?.cmdline, `touch f${i}`);
+      assert.match(r.fields.ParentProcessName ?? '', SHELLS);
+      assert.equal(r.fields.HostPID, pid);
+      assert.equal(r.fields.HostPPID, shPid);
+      assert.deepEqual(
+        [r.fields.PID, r.fields.PPID],
+        [pid, shPid],
+        'host processes: namespace pids are host pids',
+      );
+      assert.equal(r.fields.Cwd, `${dir}/`);
+      assert.equal(r.fields.UID, 0);
+      assert.equal(r.fields.UserName, 'root');
+      assert.deepEqual(r.subject, { kind: 'host', hostname: 'node-test' });
+    }
+    const s = e.stats();
+    assert.equal(s.completeRatio, 1, JSON.stringify(s.missing));
+    assert.ok(s.processCache.execs >= rounds, `execs ${s.processCache.execs}`);
+    t.diagnostic(
+      `complete ${s.complete}/${s.events}, late snapshots ${s.processCache.lateSnapshots}, realtime ${s.processCache.realtime}`,
+    );
+  } finally {
+    await e.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pids inside a new pid namespace come from NSpid', async (t) => {
+  const e = await startEnricher(t);
+  if (!e) return;
+  try {
+    // unshare --fork: sh is pid 1 of the new namespace, touch its child (pid 2 or so).
+    const out = execFileSync(
+      'unshare',
+      ['--pid', '--fork', 'sh', '-c', 'touch /dev/null & echo $! $$; wait'],
+      { encoding: 'utf8' },
+    );
+    const [nsPid, nsShPid] = out.trim().split(' ').map(Number);
+    assert.equal(nsShPid, 1);
+    let host: number | undefined;
+    for (let i = 0; i < 200 && host === undefined; i++) {
+      for (const r of e.cache.records())
+        if (
+          r.exe === '/usr/bin/touch' &&
+          r.nspid.length === 2 &&
+          r.nspid[1] === nsPid &&
+          r.argv[1] === '/dev/null'
+        )
+          host = r.pid;
+      if (host === undefined) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(host, 'the helper saw touch in the namespace');
+    const p = e.process({ pid: host, ppid: 0, uid: 0, exe: '', comm: '' }).process;
+    assert.deepEqual([p.pid, p.ppid], [nsPid, 1]);
+    assert.notEqual(p.hostPid, nsPid);
+    assert.match(p.parentExe, SHELLS);
+  } finally {
+    await e.close();
+  }
+});
+
+test('without the helper a live process is still read from /proc', async (t) => {
+  if (!needKernel(t, existsSync('/proc/self/stat'), 'no /proc')) return;
+  const e = createEnricher({ processCache: false, runtimeMetadata: false });
+  assert.equal(await e.start(), false);
+  const r = e.process({ pid: process.pid, ppid: 0, uid: -1, exe: '', comm: '' }).process;
+  assert.equal(r.exe, process.execPath);
+  assert.equal(r.hostPpid, process.ppid);
+  assert.equal(r.cwd, process.cwd());
+  assert.equal(e.cache.stats().procFallbacks, 2, 'the process and its parent');
+  await e.close();
+});
