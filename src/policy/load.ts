@@ -9,13 +9,14 @@ import { showValue } from '../common/diagnostic.js';
 import { codes } from '../common/errors.js';
 import { normalisePolicy } from './normalise.js';
 import { readDocuments } from './reader.js';
-import type { Pos } from './reader.js';
+import type { Pos } from './field-path.js';
 import { findPolicyFiles } from './sources.js';
 import { API_VERSION, POLICY_KINDS } from './types.js';
 import type { FileSummary, LoadResult, Policy, PolicyKind } from './types.js';
-import { closest } from './validate-fix.js';
-import { absField, makeDiag, positionOf, validatePolicy } from './validate.js';
-import type { DocContext } from './validate.js';
+import { closest } from './closest.js';
+import { absField, makeDiag, positionOf } from './doc-context.js';
+import type { DocContext } from './doc-context.js';
+import { validatePolicy } from './validate.js';
 
 /** Where each accepted policy's metadata.name was written (for BW1015). */
 const namePos = new WeakMap<Policy, Pos & { field: string }>();

@@ -8,11 +8,11 @@
 // Reports sections Bulwark does not enforce (BW1102, once per policy) and policies without file
 // rules (BW1104).
 import type { Diagnostic } from '../common/diagnostic.js';
-import { joinField } from './reader.js';
+import { joinField } from './field-path.js';
 import { UNENFORCED_SECTIONS } from './schema.js';
 import type { Action, FileRule, MatchExpression, Policy, PolicyKind, RuleKind, Selector } from './types.js';
-import { makeDiag, positionOf } from './validate.js';
-import type { DocContext } from './validate.js';
+import { makeDiag, positionOf } from './doc-context.js';
+import type { DocContext } from './doc-context.js';
 
 type Obj = Record<string, unknown>;
 

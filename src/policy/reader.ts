@@ -7,25 +7,12 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 
 import type { Document, Node } from 'yaml';
 import type { Diagnostic } from '../common/diagnostic.js';
 import { codes } from '../common/errors.js';
+import { duplicateDiag, duplicateKeys } from './duplicate-keys.js';
+import { joinField } from './field-path.js';
+import type { Pos, PosMap } from './field-path.js';
 
-/** 1-based line and column. */
-export interface Pos {
-  line: number;
-  col: number;
-}
-
-/** Where a value (and, for mapping entries, its key) was written. */
-export interface NodeInfo {
-  pos: Pos;
-  keyPos?: Pos;
-  /** The scalar was quoted ('…' or "…"): its text starts one column after pos. */
-  quoted?: boolean;
-  /** The value was written empty (`key:` with nothing after it). */
-  empty?: boolean;
-}
-
-/** Positions of every node of one document, by field path ('' is the document itself). */
-export type PosMap = Map<string, NodeInfo>;
+export { joinField } from './field-path.js';
+export type { NodeInfo, Pos, PosMap } from './field-path.js';
 
 export interface RawDocument {
   /** 0-based index of the document in its file. */
@@ -53,13 +40,6 @@ interface Ctx {
   lc: LineCounter;
   positions: PosMap;
   nodes: number;
-}
-
-/** Field path of a child: `a.b`, `a[3]`, `a["kubearmor.io/hostname"]`. */
-export function joinField(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) return parent ? `${parent}.${key}` : key;
-  return `${parent}[${JSON.stringify(key)}]`;
 }
 
 function posOf(ctx: Ctx, node: Node | null | undefined, fallback: Pos): Pos {
@@ -166,72 +146,6 @@ function syntaxDiag(file: string, pos: Pos, message: string, document: number, f
     fix: 'correct the YAML at this position (indentation, quotes, brackets, one value per key)',
     document,
   };
-}
-
-interface Duplicate {
-  key: string;
-  field: string;
-  first: Pos;
-  again: Pos;
-  /** Both occurrences have the same value: nothing is lost whichever one is kept. */
-  same: boolean;
-}
-
-/** Text of a value for comparison: scalars by value, collections by their source text. */
-function valueText(n: unknown, text: string): string {
-  if (isScalar(n)) return `s:${typeof n.value}:${String(n.value)}`;
-  const r = (n as Node | null)?.range;
-  return r ? `t:${text.slice(r[0], r[1]).trim()}` : 'null';
-}
-
-/** Keys written twice in one mapping, anywhere in the document (aliases not followed). */
-function duplicateKeys(doc: Document.Parsed, lc: LineCounter, text: string): Duplicate[] {
-  const out: Duplicate[] = [];
-  const stack: { node: unknown; field: string }[] = [{ node: doc.contents, field: '' }];
-  let budget = MAX_NODES;
-  while (stack.length > 0 && budget-- > 0) {
-    const { node, field } = stack.pop() as { node: unknown; field: string };
-    if (isSeq(node)) node.items.forEach((item, i) => stack.push({ node: item, field: joinField(field, i) }));
-    else if (isMap(node)) {
-      const seen = new Map<string, { pos: Pos; value: string }>();
-      for (const pair of node.items) {
-        const k = pair.key;
-        if (!isScalar(k) || !k.range) continue;
-        const name = String(k.source ?? k.value);
-        const at = lc.linePos(k.range[0]);
-        const value = valueText(pair.value, text);
-        const first = seen.get(name);
-        const f = joinField(field, name);
-        if (first)
-          out.push({ key: name, field: f, first: first.pos, again: at, same: first.value === value });
-        else seen.set(name, { pos: at, value });
-        stack.push({ node: pair.value, field: f });
-      }
-    }
-  }
-  return out.sort((a, b) => a.again.line - b.again.line || a.again.col - b.again.col);
-}
-
-function duplicateDiag(file: string, d: Duplicate, index: number): Diagnostic {
-  const e = d.same ? codes.POLICY_REPEATED_KEY : codes.POLICY_DUPLICATE_KEY;
-  const diag: Diagnostic = {
-    code: e.code,
-    level: e.level,
-    file,
-    line: d.again.line,
-    col: d.again.col,
-    field: d.field,
-    message: d.same
-      ? `key "${d.key}" is repeated with the same value as at line ${d.first.line}`
-      : `key "${d.key}" is written twice in the same mapping with different values (first at line ` +
-        `${d.first.line}); Kubernetes would keep only the last one, silently dropping the first`,
-    found: d.key,
-    fix: d.same
-      ? `remove the repeated "${d.key}:" line (YAML forbids repeated keys)`
-      : `merge the two "${d.key}:" entries into one (for lists, one list with all items), or remove one`,
-    document: index,
-  };
-  return diag;
 }
 
 /**

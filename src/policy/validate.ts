@@ -6,26 +6,18 @@ import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../common/diagnostic.js';
 import { showValue } from '../common/diagnostic.js';
-import { codes } from '../common/errors.js';
-import type { CodeName } from '../common/errors.js';
+import { absField, makeDiag, parentField, positionOf } from './doc-context.js';
+import type { DocContext } from './doc-context.js';
+import { joinField } from './field-path.js';
 import { compileGlob, GlobError } from './glob.js';
-import { joinField } from './reader.js';
-import type { Pos, PosMap } from './reader.js';
 import { documentSchema } from './schema.js';
 import type { Schema } from './schema.js';
 import type { PolicyKind } from './types.js';
-import { closest, explain } from './validate-fix.js';
+import { findUnknown } from './unknown-fields.js';
+import { explain } from './validate-fix.js';
 import type { Violation } from './validate-fix.js';
 
-/** Where the document being validated lives. */
-export interface DocContext {
-  file: string;
-  /** 0-based index of the YAML document in its file. */
-  document: number;
-  /** Field path of the policy inside the document: '' or `items[3]` for `kind: List`. */
-  prefix: string;
-  positions: PosMap;
-}
+export type { DocContext } from './doc-context.js';
 
 export interface ValidationResult {
   /** The document with value-less fields removed (what Kubernetes would store). */
@@ -46,53 +38,6 @@ function schemaFor(kind: PolicyKind): { schema: Schema; validate: ValidateFuncti
     compiled.set(kind, c);
   }
   return c;
-}
-
-export function absField(prefix: string, field: string): string {
-  if (!prefix) return field;
-  if (!field) return prefix;
-  return field.startsWith('[') ? `${prefix}${field}` : `${prefix}.${field}`;
-}
-
-function parentField(field: string): string {
-  const m = /(\.[^.[\]]+|\[[^[\]]*\]|\["(?:[^"\\]|\\.)*"\])$/.exec(field);
-  return m ? field.slice(0, m.index) : '';
-}
-
-/** Position of a field's value (or key), falling back to the nearest written ancestor. */
-export function positionOf(ctx: DocContext, field: string, key = false): Pos {
-  let f = absField(ctx.prefix, field);
-  for (let guard = 0; guard < 64; guard++) {
-    const info = ctx.positions.get(f);
-    if (info) return key && info.keyPos ? info.keyPos : info.pos;
-    if (!f) break;
-    f = parentField(f);
-  }
-  return { line: 1, col: 1 };
-}
-
-export function makeDiag(
-  ctx: DocContext,
-  name: CodeName,
-  field: string,
-  pos: Pos,
-  message: string,
-  extra: { found?: string; fix?: string } = {},
-): Diagnostic {
-  const e = codes[name];
-  const d: Diagnostic = {
-    code: e.code,
-    level: e.level,
-    file: ctx.file,
-    line: pos.line,
-    col: pos.col,
-    field: absField(ctx.prefix, field),
-    message,
-  };
-  if (extra.found !== undefined) d.found = extra.found;
-  if (extra.fix !== undefined) d.fix = extra.fix;
-  d.document = ctx.document;
-  return d;
 }
 
 function isMapping(v: unknown): v is Record<string, unknown> {
@@ -161,68 +106,6 @@ function toViolation(err: ErrorObject, data: unknown): Violation {
     };
   }
   return { keyword: err.keyword, field: at.field, key: at.key, value: at.value, params: err.params };
-}
-
-/** Hint for an unknown field: a likely intended spelling or the right place for it. */
-function unknownFix(kind: PolicyKind, parent: string, key: string, known: string[]): string {
-  if (kind === 'KubeArmorClusterPolicy' && parent === 'spec.selector' && key === 'matchLabels') {
-    return 'a cluster policy selects pods with matchExpressions: [{key: label, operator: In, values: ["app=x"]}]';
-  }
-  if (parent === 'spec' && key === 'selector' && kind === 'KubeArmorHostPolicy') {
-    return 'a host policy selects nodes with nodeSelector.matchLabels';
-  }
-  if (parent === 'spec' && key === 'nodeSelector' && kind !== 'KubeArmorHostPolicy') {
-    return 'nodeSelector belongs to KubeArmorHostPolicy; this kind selects with selector';
-  }
-  if (parent === 'spec' && key === 'presets' && kind === 'KubeArmorHostPolicy') {
-    return 'presets exist only in KubeArmorPolicy and KubeArmorClusterPolicy; remove them here';
-  }
-  if (parent === 'spec' && key === 'device' && kind !== 'KubeArmorHostPolicy') {
-    return 'device rules exist only in KubeArmorHostPolicy; remove them here';
-  }
-  if (/matchPatterns\[\d+\]$/.test(parent) && ['fromSource', 'recursive', 'pts'].includes(key)) {
-    return `matchPatterns has no ${key} (the rule applies without it); use matchPaths or matchDirectories for ${key}`;
-  }
-  const near = closest(key, known);
-  if (near && near !== key) return `write "${near}"`;
-  return 'remove it, or check its spelling: Kubernetes drops fields the CRD does not define';
-}
-
-function findUnknown(
-  ctx: DocContext,
-  kind: PolicyKind,
-  schema: Schema,
-  value: unknown,
-  field: string,
-  warnings: Diagnostic[],
-): void {
-  if (schema.type === 'array' && Array.isArray(value) && schema.items) {
-    value.forEach((v, i) => findUnknown(ctx, kind, schema.items as Schema, v, joinField(field, i), warnings));
-    return;
-  }
-  if (schema.type !== 'object' || !isMapping(value)) return;
-  const props = schema.properties ?? {};
-  for (const [k, v] of Object.entries(value)) {
-    const f = joinField(field, k);
-    if (Object.hasOwn(props, k)) findUnknown(ctx, kind, props[k], v, f, warnings);
-    else if (typeof schema.additionalProperties === 'object') {
-      findUnknown(ctx, kind, schema.additionalProperties, v, f, warnings);
-    } else if (schema.additionalProperties === undefined) {
-      warnings.push(
-        makeDiag(
-          ctx,
-          'POLICY_UNKNOWN_FIELD',
-          f,
-          positionOf(ctx, f, true),
-          `unknown field "${k}" is ignored`,
-          {
-            found: k,
-            fix: unknownFix(kind, field, k, Object.keys(props)),
-          },
-        ),
-      );
-    }
-  }
 }
 
 function checkMetadata(ctx: DocContext, doc: Record<string, unknown>, errors: Diagnostic[]): void {
