@@ -63,8 +63,8 @@ function warnNative(o: RunOptions): void {
     );
 }
 
-function packageManager(o: RunOptions): PackageManager | null {
-  return o.packages === false ? null : detectPackageManager();
+function packageManager(o: RunOptions, scope: StoredScope): PackageManager | null {
+  return o.packages === false ? null : detectPackageManager(scope.roots);
 }
 
 /** The scope for a new baseline: arguments, config paths, policy directories, config files. */
@@ -138,7 +138,7 @@ export async function initBaseline(
         'BASELINE_EXISTS',
         `a baseline (version ${current}) already exists in ${s.dbFile}`,
       );
-    const pm = packageManager(o);
+    const pm = packageManager(o, scope);
     const id = store.beginVersion({
       parent: current,
       createdNs: BigInt(Date.now()) * 1_000_000n,
@@ -237,7 +237,7 @@ async function diffAgainstDisk(
   const v = trustedCurrent(store, o.settings.pubFile);
   warnNative(o);
   const scope = JSON.parse(v.scope) as StoredScope;
-  const pm = packageManager(o);
+  const pm = packageManager(o, scope);
   const digester = new EntryDigester();
   const stats: ScanStats = { entries: 0, files: 0, bytes: 0, seconds: 0 };
   const elapsed = timed();
@@ -357,7 +357,8 @@ export async function updateBaseline(o: UpdateOptions): Promise<UpdateResult> {
       keyId: keyId(createPublicKey(key)),
     });
     const writer = store.entryWriter(id);
-    const pm = o.packages === false ? null : detectPackageManager();
+    const pm =
+      o.packages === false ? null : detectPackageManager((JSON.parse(cur.scope) as StoredScope).roots);
     const explicit = acceptMatcher(o.accept ?? []);
     const accepted: Change[] = [];
     const acceptedRows: AcceptedRow[] = [];

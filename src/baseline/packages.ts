@@ -46,12 +46,27 @@ export class DpkgManager implements PackageManager {
   readonly name = 'dpkg';
   private map: Map<string, { pkg: string; md5: string }> | null = null;
 
-  constructor(readonly infoDir = '/var/lib/dpkg/info') {}
+  /**
+   * @param prefixes when given, only paths under these directories (in either merged-/usr
+   *   spelling) are kept, which keeps memory proportional to the scope, not to the host.
+   */
+  constructor(
+    readonly infoDir = '/var/lib/dpkg/info',
+    readonly prefixes: string[] | null = null,
+  ) {}
 
-  /** Loads every *.md5sums file once (about 10 MB on a typical host). Keys are latin1 paths. */
+  private wanted(): ((p: string) => boolean) | null {
+    if (!this.prefixes) return null;
+    const pre = [...new Set(this.prefixes.flatMap((r) => aliases(r === '/' ? '/' : r.replace(/\/+$/, ''))))];
+    if (pre.includes('/')) return null;
+    return (p) => pre.some((r) => p === r || (p.startsWith(r) && p[r.length] === '/'));
+  }
+
+  /** Loads the *.md5sums files once (about 10 MB on a typical host). Keys are latin1 paths. */
   private load(): Map<string, { pkg: string; md5: string }> {
     if (this.map) return this.map;
     const map = new Map<string, { pkg: string; md5: string }>();
+    const keep = this.wanted();
     let files: string[];
     try {
       files = readdirSync(this.infoDir).filter((f) => f.endsWith('.md5sums'));
@@ -66,9 +81,15 @@ export class DpkgManager implements PackageManager {
       } catch {
         continue;
       }
-      for (const line of text.split('\n')) {
-        if (line.length < 35) continue;
-        map.set(`/${line.slice(34)}`, { pkg, md5: line.slice(0, 32) });
+      // Lines are "<32 hex md5>  <path without leading slash>".
+      for (let i = 0; i < text.length;) {
+        let j = text.indexOf('\n', i);
+        if (j < 0) j = text.length;
+        if (j - i > 34) {
+          const path = `/${text.slice(i + 34, j)}`;
+          if (!keep || keep(path)) map.set(path, { pkg, md5: text.slice(i, i + 32) });
+        }
+        i = j + 1;
       }
     }
     this.map = map;
@@ -85,9 +106,10 @@ export class DpkgManager implements PackageManager {
   }
 }
 
-export function detectPackageManager(root = '/'): PackageManager | null {
+/** The host's package manager, if one is known; `scope` limits what is loaded (see DpkgManager). */
+export function detectPackageManager(scope: string[] | null = null, root = '/'): PackageManager | null {
   const dpkg = join(root, 'var/lib/dpkg/info');
-  if (existsSync(dpkg)) return new DpkgManager(dpkg);
+  if (existsSync(dpkg)) return new DpkgManager(dpkg, scope);
   return null;
 }
 

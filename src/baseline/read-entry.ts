@@ -6,6 +6,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readlinkSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { constants as osConstants } from 'node:os';
 import { splitXattrs } from './attrs.js';
 import { NATIVE_KIND, type NativeAttrs } from './native.js';
 import { pathToKey } from './path-key.js';
@@ -85,7 +86,13 @@ function applyAttrs(e: Entry, ctx: ReadContext, path: Buffer, fd: number, kind: 
   e.acl = x.acl;
   e.selinux = x.selinux;
   e.caps = x.caps;
-  if (errno !== 0) e.error = appendError(e.error, `errno ${errno} reading xattrs/flags`);
+  if (errno !== 0) e.error = appendError(e.error, `${errnoName(errno)} reading xattrs/flags`);
+}
+
+const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
+
+function errnoName(n: number): string {
+  return ERRNO_NAMES.get(n) ?? `errno ${n}`;
 }
 
 function appendError(prev: string | null, msg: string): string {
