@@ -8,6 +8,7 @@ import type { Alert } from '../alert/types.js';
 import { BulwarkError, isBulwarkError, codes } from '../common/errors.js';
 import { AlertStore, DEFAULT_STATE_DIR, storePath } from '../sinks/store.js';
 import { EXIT } from './exit-codes.js';
+import { logsFromGrpc } from './logs-grpc.js';
 
 interface LogsOpts {
   follow?: boolean;
@@ -26,6 +27,7 @@ interface LogsOpts {
   stateDir: string;
   type: 'alert' | 'log' | 'all';
   interval: string;
+  grpc?: string;
 }
 
 const USAGE_CODES = new Set<string>([
@@ -110,6 +112,10 @@ export function registerLogs(program: Command): void {
         .choices(['alert', 'log', 'all'])
         .default('alert'),
     )
+    .option(
+      '--grpc <host:port>',
+      'read live from a KubeArmor LogService (Bulwark, KubeArmor or kubearmor-relay, port 32767) instead of the store',
+    )
     .addOption(new Option('--interval <ms>', 'polling interval of --follow').default('250').hideHelp())
     .addHelpText(
       'after',
@@ -151,6 +157,13 @@ async function runLogs(opts: LogsOpts): Promise<void> {
     labels: opts.labels,
     type: opts.type,
   };
+  if (opts.grpc !== undefined) {
+    if (opts.since !== undefined)
+      throw new BulwarkError('CLI_USAGE', '--since cannot be used with --grpc: a live stream has no history');
+    await logsFromGrpc(opts.grpc, spec, format, limit);
+    process.exitCode = EXIT.OK;
+    return;
+  }
   const keep = compileFilter(spec);
   const sinceUs = opts.since !== undefined ? parseSince(opts.since) : undefined;
   const store = AlertStore.open(storePath(opts.stateDir), { readonly: true });
