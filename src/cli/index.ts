@@ -9,6 +9,7 @@ import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
 import { registerLogs } from './logs.js';
 import { registerBaseline } from './baseline.js';
+import { registerConfig } from './config.js';
 
 type Register = (program: Command) => void;
 
@@ -19,6 +20,7 @@ const GROUPS: Register[] = [
   registerPolicy,
   registerLogs,
   registerBaseline,
+  registerConfig,
 ];
 
 export const VERSION = '0.1.0';
