@@ -161,6 +161,9 @@ export function readDocuments(text: string, file: string): ReadResult {
       lineCounter: lc,
       prettyErrors: true,
       version: '1.1',
+      // go-yaml v2 (behind kubectl) has no base-60 numbers: `12:30` stays a string.
+      customTags: (tags) =>
+        tags.filter((t) => typeof t === 'string' || !('format' in t && t.format === 'TIME')),
       merge: true,
       uniqueKeys: false, // repeated keys are reported below, with both positions
       strict: true,

@@ -361,13 +361,14 @@ test('empty documents, value-less fields and entries without effect are warnings
   assert.equal(r.files[0].skipped, 1);
 });
 
-test('YAML 1.1 scalars as kubectl reads them: yes/on are booleans, timestamps stay strings', () => {
+test('YAML 1.1 scalars as kubectl reads them: yes/on are booleans, timestamps and 12:30 stay strings', () => {
   const text = [
     HEAD,
     'kind: KubeArmorPolicy',
     'metadata: {name: p}',
     'spec:',
     '  message: 2024-01-01',
+    '  selector: {matchLabels: {window: 12:30}}',
     '  file:',
     '    matchDirectories:',
     '    - dir: /etc/',
@@ -376,4 +377,9 @@ test('YAML 1.1 scalars as kubectl reads them: yes/on are booleans, timestamps st
   const [p] = parsePolicyText(text, 'y.yaml').policies;
   assert.equal(p.rules[0].recursive, true);
   assert.equal(p.rules[0].message, '2024-01-01');
+  assert.deepEqual(
+    p.selector.kind === 'workload' && p.selector.matchLabels,
+    { window: '12:30' },
+    'no base-60 numbers',
+  );
 });
