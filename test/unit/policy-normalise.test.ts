@@ -383,3 +383,21 @@ test('YAML 1.1 scalars as kubectl reads them: yes/on are booleans, timestamps an
     'no base-60 numbers',
   );
 });
+
+test('kind: KubeArmorPolicyList is opened like List', () => {
+  const text = [
+    `apiVersion: security.kubearmor.com/v1`,
+    'kind: KubeArmorPolicyList',
+    'items:',
+    `- ${HEAD}`,
+    '  kind: KubeArmorPolicy',
+    '  metadata: {name: one}',
+    '  spec: {file: {matchPaths: [{path: /etc/passwd}]}}',
+  ].join('\n');
+  const r = parsePolicyText(text, 'l.yaml');
+  assert.equal(r.ok, true);
+  assert.deepEqual(
+    r.policies.map((p) => [p.name, p.rules[0].field]),
+    [['one', 'items[0].spec.file.matchPaths[0]']],
+  );
+});
