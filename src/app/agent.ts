@@ -22,6 +22,7 @@ import {
   probeHost,
   type LandlockPlan,
   type SensorBackend,
+  type SensorEvent,
 } from '../sensor/index.js';
 import { createSinks, type SinkSet } from '../sinks/index.js';
 import { startApi, type ApiHandles } from '../api/index.js';
@@ -33,6 +34,9 @@ import { openSensors, type SensorSelection } from './sensors.js';
 import { sinksConfig } from './sinks-config.js';
 import { AlertBus } from './alert-bus.js';
 import { WorkloadRegistry, type Workload } from './workloads.js';
+
+/** Longest a denial waits for its workload's `started` message, ms. */
+const DEFER_MS = 1000;
 
 export interface AgentStatus {
   pid: number;
@@ -72,6 +76,8 @@ export class Agent {
   private appliedAt = this.startedAt;
   private lastPolicyError: string | null = null;
   private landlockAbi = 0;
+  private deferred: { ev: SensorEvent; until: number }[] = [];
+  private deferTimer: NodeJS.Timeout | null = null;
 
   constructor(cfg: AgentConfig, log: Logger) {
     this.cfg = cfg;
@@ -138,7 +144,7 @@ export class Agent {
     // 6. sensors
     const probe = probeHost();
     this.landlockAbi = probe.landlock.abi;
-    this.selection = await openSensors(cfg, probe, (events) => this.pipeline.handleBatch(events), this.log);
+    this.selection = await openSensors(cfg, probe, (events) => this.dispatch(events), this.log);
     for (const b of this.selection.backends) await b.applyRuleSet(rs);
     this.log.info(
       { enforcement: this.selection.enforcement, events: this.selection.events, notes: this.selection.notes },
@@ -167,6 +173,40 @@ export class Agent {
     // 8. hot reload
     this.policies.watch();
     this.log.info({ stateDir: cfg.stateDir, socket: socketPath(cfg.stateDir) }, 'agent ready');
+  }
+
+  /**
+   * Sends a batch down the pipeline, holding back (at most DEFER_MS) denials that may belong to
+   * a workload whose `started` message has not arrived yet.
+   */
+  private dispatch(events: SensorEvent[]): void {
+    const now = Date.now();
+    const ready: SensorEvent[] = [];
+    for (const ev of events) {
+      if (ev.kind !== 'gap' && this.attribution.awaitsWorkload(ev))
+        this.deferred.push({ ev, until: now + DEFER_MS });
+      else ready.push(ev);
+    }
+    if (ready.length) this.pipeline.handleBatch(ready);
+    if (this.deferred.length && !this.deferTimer)
+      this.deferTimer = setInterval(() => this.flushDeferred(false), 50);
+  }
+
+  private flushDeferred(all: boolean): void {
+    const now = Date.now();
+    const keep: typeof this.deferred = [];
+    const go: SensorEvent[] = [];
+    for (const d of this.deferred) {
+      if (all || now >= d.until || (d.ev.kind !== 'gap' && !this.attribution.awaitsWorkload(d.ev)))
+        go.push(d.ev);
+      else keep.push(d);
+    }
+    this.deferred = keep;
+    if (go.length) this.pipeline.handleBatch(go);
+    if (!this.deferred.length && this.deferTimer) {
+      clearInterval(this.deferTimer);
+      this.deferTimer = null;
+    }
   }
 
   private emit(a: Alert): void {
@@ -254,6 +294,7 @@ export class Agent {
         if (!w) return { ok: false, error: 'unknown workload' };
         w.pid = Number(req.pid);
         this.attribution.workloadStarted(w);
+        this.flushDeferred(false);
         return { ok: true };
       }
       case 'exited': {
@@ -261,7 +302,7 @@ export class Agent {
         this.log.info({ workload: id.slice(0, 12), code: req.code }, 'workload exited');
         this.attribution.workloadExited(id);
         // Events of its last processes may still be in flight: forget it a little later.
-        setTimeout(() => this.registry.remove(id), 5000).unref();
+        setTimeout(() => this.forget(id), 5000).unref();
         return { ok: true };
       }
       default:
@@ -282,8 +323,9 @@ export class Agent {
       ruleSetVersion: rs.version,
       command: Array.isArray(req.command) ? req.command.map(String) : [],
     });
+    this.attribution.workloadRegistered(w);
     peer.once('close', () => {
-      if (this.registry.get(w.id)) setTimeout(() => this.registry.remove(w.id), 5000).unref();
+      if (this.registry.get(w.id)) setTimeout(() => this.forget(w.id), 5000).unref();
     });
     this.log.info(
       { workload: w.name, id: w.id.slice(0, 12), namespace, labels, rules: plan.enforcedRules.length },
@@ -299,6 +341,11 @@ export class Agent {
       ),
       ruleSetVersion: rs.version,
     };
+  }
+
+  private forget(id: string): void {
+    this.attribution.workloadRemoved(id);
+    this.registry.remove(id);
   }
 
   status(): AgentStatus {
@@ -340,6 +387,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     this.policies?.close();
+    if (this.pipeline) this.flushDeferred(true);
     if (this.api) await this.api.close().catch(() => undefined);
     for (const b of this.selection?.backends ?? []) await b.close().catch(() => undefined);
     await this.attribution?.stop();

@@ -1,17 +1,20 @@
-// Who did it: turns a sensor event into the engine's input (process fields, the workload or host
-// as decide()'s subject, container fields). Workloads started by `bulwark run` are recognised,
-// in this order, by
-//   1. the Landlock domain of a denial (the first denial of a domain names the pid that created
-//      it, which is the workload's first process; later denials carry only the domain id),
-//   2. the cgroup (`/bulwark/<id>`) of the process,
-//   3. its ancestry: a parent chain that reaches a workload's first process.
-// Everything else is the host. Process fields come from the event and the process cache.
-import { readFileSync, readlinkSync } from 'node:fs';
+// Who did it: turns a sensor event into the engine's input. The enrich stage does the work
+// (process cache fed by exec/exit, cgroup → container, registered `bulwark run` workloads, host
+// identity); this adds what only the agent knows: a Landlock denial's domain belongs to the
+// workload whose first process created it. The first denial of a domain names that pid; later
+// ones carry only the domain id. That recognises a workload's denials even when the acting
+// process and its parent are gone before their cgroup could be read.
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/index.js';
+import {
+  createEnricher,
+  enricherOptionsFromConfig,
+  type EnrichedEvent,
+  type Enricher,
+} from '../enrich/index.js';
 import type { ContainerFields, EngineEvent, ProcessFields } from '../engine/types.js';
-import type { ChangeEvent, DenialEvent, ProcessInfo } from '../sensor/types.js';
 import type { Subject } from '../policy/types.js';
+import type { ChangeEvent, DenialEvent } from '../sensor/types.js';
 import type { Workload, WorkloadRegistry } from './workloads.js';
 
 export interface AttributionOptions {
@@ -20,169 +23,168 @@ export interface AttributionOptions {
   log: Logger;
 }
 
-interface Cached {
-  ppid: number;
-  exe: string;
-  cmdline: string;
-  cgroup: string;
-  uid: number;
-  at: number;
-}
-
-const CACHE_MAX = 16_384;
+/** Longest parent chain followed to find a workload's first process. */
 const MAX_ANCESTRY = 64;
 
-function readProc(pid: number): Cached | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-    const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
-    let exe = '';
-    try {
-      exe = readlinkSync(`/proc/${pid}/exe`);
-    } catch {
-      exe = '';
-    }
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
-    const cg = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-    const cgroup = /^0::(.*)$/m.exec(cg)?.[1] ?? '';
-    return { ppid, exe, cmdline, cgroup, uid, at: Date.now() };
-  } catch {
-    return null;
-  }
+/** KubeArmor's `Source`: the executable's path, then the arguments (argv[0] replaced). */
+export function sourceLine(exe: string, cmdline: string): string {
+  if (!cmdline) return exe;
+  if (!exe || cmdline.startsWith('/')) return cmdline;
+  const sp = cmdline.indexOf(' ');
+  return sp < 0 ? exe : `${exe}${cmdline.slice(sp)}`;
 }
 
 export class Attribution {
   private readonly o: AttributionOptions;
+  readonly enricher: Enricher;
   /** Landlock domain id → workload id. */
   private readonly domains = new Map<string, string>();
   /** First (root) pid → workload id. */
   private readonly roots = new Map<number, string>();
-  /** pid → what /proc said while it lived (exec'd processes we looked at). */
-  private readonly procs = new Map<number, Cached>();
-  readonly counters = { lookups: 0, procHits: 0, procMisses: 0, byDomain: 0, byCgroup: 0, byAncestry: 0 };
+  readonly counters = { byDomain: 0, byAncestry: 0 };
 
   constructor(o: AttributionOptions) {
     this.o = o;
+    this.enricher = createEnricher(enricherOptionsFromConfig(o.config));
   }
 
   async start(): Promise<void> {
-    // The process cache is filled on demand from /proc and from event data.
+    const cache = await this.enricher.start();
+    if (!cache)
+      this.o.log.warn(
+        'process cache helper not running: short-lived processes are attributed from /proc only',
+      );
   }
 
   async stop(): Promise<void> {
-    this.procs.clear();
+    await this.enricher.close();
+  }
+
+  workloadRegistered(w: Workload): void {
+    this.enricher.registry.register({
+      id: w.id,
+      name: w.name,
+      namespace: w.namespace,
+      labels: w.labels,
+      podName: w.name,
+      owner: { ref: 'BulwarkRun', name: w.name, namespace: w.namespace },
+    });
   }
 
   workloadStarted(w: Workload): void {
     this.roots.set(w.pid, w.id);
-    const c = readProc(w.pid);
-    if (c) this.remember(w.pid, c);
   }
 
   workloadExited(id: string): void {
     for (const [pid, wid] of this.roots) if (wid === id) this.roots.delete(pid);
+    for (const [dom, wid] of this.domains) if (wid === id) this.domains.delete(dom);
   }
 
-  private remember(pid: number, c: Cached): void {
-    if (this.procs.size >= CACHE_MAX) {
-      const first = this.procs.keys().next().value;
-      if (first !== undefined) this.procs.delete(first);
-    }
-    this.procs.set(pid, c);
+  workloadRemoved(id: string): void {
+    this.enricher.registry.unregister(id);
   }
 
-  private lookup(pid: number): Cached | null {
-    if (pid <= 0) return null;
-    const live = readProc(pid);
-    if (live) {
-      this.counters.procHits++;
-      this.remember(pid, live);
-      return live;
-    }
-    const cached = this.procs.get(pid);
-    if (cached) return cached;
-    this.counters.procMisses++;
-    return null;
+  /**
+   * True when a denial may belong to a workload whose start has not reached the agent yet (its
+   * `started` message races the kernel's audit record): the caller holds it back briefly.
+   */
+  awaitsWorkload(ev: DenialEvent | ChangeEvent): boolean {
+    if (ev.kind !== 'denial' || !ev.domain || this.domains.has(ev.domain)) return false;
+    if (ev.domainPid !== undefined && this.roots.has(ev.domainPid)) return false;
+    return this.o.registry.list().some((w) => w.pid === 0);
   }
 
-  private workloadOf(ev: DenialEvent | ChangeEvent, proc: ProcessInfo | undefined): Workload | undefined {
+  /** The `bulwark run` workload of a denial by its Landlock domain, or by its ancestry. */
+  private agentWorkload(ev: DenialEvent | ChangeEvent): Workload | undefined {
     const reg = this.o.registry;
-    if (ev.kind === 'denial') {
-      if (ev.domain && ev.domainPid !== undefined) {
+    if (ev.kind === 'denial' && ev.domain) {
+      if (ev.domainPid !== undefined) {
         const id = this.roots.get(ev.domainPid);
         if (id) this.domains.set(ev.domain, id);
       }
-      const id = ev.domain ? this.domains.get(ev.domain) : undefined;
-      const w = id ? reg.get(id) : undefined;
-      if (w) {
+      const id = this.domains.get(ev.domain);
+      if (id) {
         this.counters.byDomain++;
-        return w;
+        return reg.get(id);
       }
     }
-    if (!proc) return undefined;
-    const byCg = reg.byCgroupPath(proc.cgroupPath) ?? reg.byCgroupPath(this.lookup(proc.pid)?.cgroup);
-    if (byCg) {
-      this.counters.byCgroup++;
-      return byCg;
-    }
-    // Ancestry: the event's ppid, then parents from /proc or the cache.
-    let pid = proc.ppid;
+    let pid = ev.proc?.ppid ?? 0;
+    const at = safeBigInt(ev.timeNs);
     for (let i = 0; i < MAX_ANCESTRY && pid > 1; i++) {
       const id = this.roots.get(pid);
       if (id) {
         this.counters.byAncestry++;
         return reg.get(id);
       }
-      const c = this.lookup(pid);
-      if (!c) break;
-      const w = reg.byCgroupPath(c.cgroup);
-      if (w) {
-        this.counters.byCgroup++;
-        return w;
-      }
-      pid = c.ppid;
+      pid = this.enricher.cache.lookup(pid, at)?.ppid ?? 0;
     }
     return undefined;
   }
 
   enrich(ev: DenialEvent | ChangeEvent): EngineEvent | null {
-    this.counters.lookups++;
-    const proc = ev.proc;
-    const w = this.workloadOf(ev, proc);
-    const self = proc ? (this.procs.get(proc.pid) ?? null) : null;
-    const parent = proc && proc.ppid > 0 ? this.lookup(proc.ppid) : null;
-    const exe = proc?.exe || self?.exe || '';
-    const cmdline = proc?.cmdline || self?.cmdline || exe;
-    const process: ProcessFields = {
-      hostPid: proc?.pid ?? 0,
-      hostPpid: proc?.ppid ?? 0,
-      pid: proc?.pid ?? 0,
-      ppid: proc?.ppid ?? 0,
-      uid: proc?.uid ?? -1,
-      exe,
-      parentExe: parent?.exe ?? '',
-      cmdline,
-      cwd: proc?.cwd,
-      tty: proc?.tty ?? null,
-      complete: Boolean(proc && exe && cmdline && parent?.exe && proc.pid > 0),
-    };
-    let subject: Subject;
+    const e: EnrichedEvent = this.enricher.enrich(ev);
+    const p = e.process;
+    let subject: Subject = e.subject;
     let container: ContainerFields | undefined;
-    if (w) {
-      subject = { kind: 'workload', namespace: w.namespace, labels: w.labels };
+    const info = e.workload;
+    if (e.container && info) {
       container = {
-        id: w.id,
-        name: w.name,
-        image: '',
-        pod: w.name,
-        namespace: w.namespace,
-        labels: w.labels,
-        owner: { ref: 'BulwarkRun', name: w.name, namespace: w.namespace },
+        id: e.container.id,
+        name: info.name,
+        image: info.image,
+        pod: info.podName,
+        namespace: info.namespace,
+        labels: info.labels,
+        owner: info.owner,
       };
     } else {
-      subject = { kind: 'host', hostname: this.o.config.nodeName };
+      const w = this.agentWorkload(ev);
+      if (w) {
+        subject = { kind: 'workload', namespace: w.namespace, labels: w.labels };
+        container = {
+          id: w.id,
+          name: w.name,
+          image: '',
+          pod: w.name,
+          namespace: w.namespace,
+          labels: w.labels,
+          owner: { ref: 'BulwarkRun', name: w.name, namespace: w.namespace },
+        };
+      } else if (e.container) {
+        // A container whose runtime metadata is not known (yet): its id still identifies it.
+        container = { id: e.container.id, name: '', image: '', pod: '', namespace: '', labels: {} };
+      }
     }
-    return { event: ev, subject, process, container, fileOwnerUid: undefined };
+    const exe = p?.exe ?? ev.proc?.exe ?? '';
+    const process: ProcessFields = {
+      hostPid: p?.hostPid ?? ev.proc?.pid ?? 0,
+      hostPpid: p?.hostPpid ?? ev.proc?.ppid ?? 0,
+      pid: p?.pid ?? 0,
+      ppid: p?.ppid ?? 0,
+      uid: p?.uid ?? ev.proc?.uid ?? 0,
+      userName: p?.userName,
+      exe,
+      parentExe: p?.parentExe ?? '',
+      cmdline: p?.source || sourceLine(exe, ev.proc?.cmdline ?? ''),
+      cwd: p?.cwd || undefined,
+      tty: e.fields.TTY ?? null,
+      complete: false,
+    };
+    // Complete: the process, its parent and their pids are known, and so is the workload when
+    // there is one. Cwd and TTY are often unknowable for processes that are gone, and are not
+    // counted.
+    const essential = e.missing.filter((m) => !OPTIONAL_FIELDS.has(m));
+    process.complete = essential.length === 0 && (subject.kind === 'host' || (container?.name ?? '') !== '');
+    return { event: ev, subject, process, container };
+  }
+}
+
+const OPTIONAL_FIELDS = new Set(['Cwd', 'TTY', 'cgroup', 'workload']);
+
+function safeBigInt(s: string): bigint | undefined {
+  try {
+    return BigInt(s);
+  } catch {
+    return undefined;
   }
 }

@@ -105,10 +105,12 @@ async function run(command: string[], opts: RunOpts): Promise<number> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     sb.child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  // The launcher execs the command, so its pid is the workload's first pid. Tell the agent at
+  // once: the first denial of the workload's Landlock domain names that pid.
+  void conn.send({ op: 'started', id: w.id, pid: sb.child.pid });
   let setupFailed = false;
   try {
-    const st = await sb.applied;
-    await conn.send({ op: 'started', id: w.id, pid: st.pid || sb.child.pid });
+    await sb.applied;
   } catch (e) {
     setupFailed = true;
     process.stderr.write(`bulwark: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const seed = join(repo, 'test/fixtures/policies/fim.yaml');
+const seed = join(repo, 'deploy/policies/fim.yaml');
 
 function bulwark(...args: string[]) {
   const r = spawnSync(process.execPath, [join(repo, 'dist/cli.js'), ...args], { encoding: 'utf8' });

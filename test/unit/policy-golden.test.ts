@@ -11,7 +11,7 @@ const corpus = `${repo}../shared/corpus/kubearmor-policy-templates`;
 const golden = `${repo}test/fixtures/policies/golden`;
 
 const CASES: Record<string, string> = {
-  'seed-fim': `${repo}test/fixtures/policies/fim.yaml`,
+  'seed-fim': `${repo}deploy/policies/fim.yaml`,
   'hsp-log-removal': `${corpus}/nist/system/hsp-nist-au-3-block-removal-of-log-files.yaml`,
   'ksp-patterns': `${corpus}/redis/system/ksp-redis-hardening-rule-audit-redis-log-files.yaml`,
   'ksp-allow': `${corpus}/nist/system/ksp-ac-3-4-access-enforcement-discretionary-access-control-file.yaml`,
