@@ -59,9 +59,9 @@ enum bw_verdict {
 #define BW_F_PATTERN   (1 << 7) /* glob: bw_entry.pattern_id, anchored at this directory */
 
 struct bw_entry {
+	__u64 rank_violate;  /* precedence of this rule's outcome; the highest rank wins */
+	__u64 rank_ok;
 	__u32 rule_id;
-	__u32 rank_violate;  /* precedence of this rule's outcome; the highest rank wins */
-	__u32 rank_ok;
 	__u32 src_set;       /* fromSource set id, 0 = any executable */
 	__u16 flags;
 	__u8 verdict_violate;
@@ -116,8 +116,10 @@ struct bw_set {
 #define BW_T_STAR 2
 #define BW_T_CLASS 3
 #define BW_MAX_CLASSES 4
+#define BW_LEVELS_ANY1 0xff
+#define BW_LEVELS_ANY2 0xfe
 struct bw_pattern {
-	__u8 levels;  /* components below the anchor (1..); 0xff: `**` (any depth >= 1) */
+	__u8 levels;  /* components below the anchor (1..); BW_LEVELS_ANY1/ANY2: any depth >= 1/2 */
 	__u8 ntok;
 	__u8 pad[2];
 	__u8 type[BW_PATTERN_MAX];

@@ -125,7 +125,7 @@ struct bw_walk {
 	__u32 dev;
 	__u32 level;
 	__u32 owner;    /* owner uid for ownerOnly: the file's, or the parent's for a new name */
-	__u32 best_rank;
+	__u64 best_rank;
 	__u32 best_rule;
 	__u32 best_verdict;
 };
@@ -243,7 +243,8 @@ __noinline int bw_consider(struct bw_walk *w, struct bw_entry *e, int level)
 		struct bw_pattern *pt = bpf_map_lookup_elem(&bw_pattern_map, &pidx);
 		if (!pt || level < 1)
 			return 0;
-		if (pt->levels != 0xff && level != pt->levels)
+		if (pt->levels == BW_LEVELS_ANY2 ? level < 2 :
+		    pt->levels != BW_LEVELS_ANY1 && level != pt->levels)
 			return 0;
 		if (!glob__match(pidx))
 			return 0;
@@ -262,7 +263,7 @@ __noinline int bw_consider(struct bw_walk *w, struct bw_entry *e, int level)
 	int bad = (ro && w->op != BW_OP_READ) || (own && w->uid != w->owner);
 	int violated = (f & BW_F_ALLOW) ? bad : (!(ro || own) || bad);
 	__u8 verdict = violated ? e->verdict_violate : e->verdict_ok;
-	__u32 rank = violated ? e->rank_violate : e->rank_ok;
+	__u64 rank = violated ? e->rank_violate : e->rank_ok;
 	if (verdict != BW_V_NONE && rank > w->best_rank) {
 		w->best_rank = rank;
 		w->best_verdict = verdict;
@@ -468,13 +469,24 @@ __noinline int bw_subject(struct bw_walk *w)
 	return 1;
 }
 
-static __always_inline int severity(__u32 v, __u32 set_flags)
+/* Final verdict of one end: posture resolved, no match handled. Returns the strictness of
+ * decide() (src/policy/decide.ts VERDICT_STRICTNESS): allow 0, posture-audit 1, audit 2,
+ * posture-block 3, block 4; sets *posture when the default posture decided. */
+static __always_inline int resolve(struct bw_walk *w, int *posture)
 {
-	if (v == BW_V_BLOCK)
-		return 4;
-	if (v == BW_V_POSTURE || (v == BW_V_NONE && (set_flags & BW_SET_WHITELIST)))
-		return 3;
-	return v == BW_V_AUDIT ? 2 : v == BW_V_ALLOW ? 1 : 0;
+	__u32 v = w->best_verdict;
+	*posture = 0;
+	if (v == BW_V_NONE) {
+		if (!(w->set_flags & BW_SET_WHITELIST))
+			return 0;
+		v = BW_V_POSTURE;
+		w->best_rule = 0;
+	}
+	if (v == BW_V_POSTURE) {
+		*posture = 1;
+		return (w->set_flags & BW_SET_POSTURE_BLOCK) ? 3 : 1;
+	}
+	return v == BW_V_BLOCK ? 4 : v == BW_V_AUDIT ? 2 : 0;
 }
 
 /* The whole decision for an operation with one or two ends; returns 0 or -EACCES. */
@@ -486,39 +498,39 @@ __noinline int bw_decide(int op, __u64 d1, __u64 d2, __u32 open_flags)
 	count(BW_C_DECISIONS);
 	bw_decide_end(&w, d1, op);
 	int truncated = !w.done;
+	int posture = 0;
+	int strict = resolve(&w, &posture);
 	__u32 how = 0;
 	if (d2) {
 		struct bw_walk w2 = w;
 		bw_decide_end(&w2, d2, op);
 		truncated |= !w2.done;
-		/* the end with the more severe verdict decides (block > posture > audit > allow) */
-		if (severity(w2.best_verdict, w.set_flags) > severity(w.best_verdict, w.set_flags)) {
-			w.best_verdict = w2.best_verdict;
+		int posture2 = 0;
+		int strict2 = resolve(&w2, &posture2);
+		/* the destination decides only when strictly stricter (as decide() does) */
+		if (strict2 > strict) {
+			strict = strict2;
+			posture = posture2;
 			w.best_rule = w2.best_rule;
-			w.best_rank = w2.best_rank;
 			how |= EMIT_SECOND;
 		}
 	}
-	__u32 v = w.best_verdict;
-	if (v == BW_V_NONE)
-		v = (w.set_flags & BW_SET_WHITELIST) ? BW_V_POSTURE : BW_V_ALLOW;
-	if (v == BW_V_POSTURE) {
+	if (posture)
 		how |= EMIT_POSTURE;
-		v = (w.set_flags & BW_SET_POSTURE_BLOCK) ? BW_V_BLOCK : BW_V_AUDIT;
-	}
-	if (truncated && v != BW_V_BLOCK &&
-	    (op != BW_OP_READ || (w.set_flags & BW_SET_READ_BLOCKABLE))) {
+	int block = strict == 4 || strict == 3;
+	int audit = strict == 2 || strict == 1;
+	if (truncated && !block && (op != BW_OP_READ || (w.set_flags & BW_SET_READ_BLOCKABLE))) {
 		count(BW_C_TRUNCATED);
-		v = BW_V_BLOCK;
+		block = 1;
 		w.best_rule = 0;
-		how |= EMIT_TRUNCATED;
+		how = EMIT_TRUNCATED;
 	}
-	if (v == BW_V_BLOCK) {
+	if (block) {
 		count(BW_C_DENIED);
 		bw_emit(&w, d1, d2, how | EMIT_DENIED, open_flags);
 		return -EACCES;
 	}
-	if (v == BW_V_AUDIT) {
+	if (audit) {
 		count(BW_C_AUDITED);
 		bw_emit(&w, d1, d2, how, open_flags);
 	}

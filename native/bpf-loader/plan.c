@@ -359,11 +359,12 @@ int bw_cmd_apply(const char *plan_path)
 			uint32_t slot = ngen * BW_MAX_PATTERNS + id;
 			bpf_map_update_elem(fd_pat, &slot, &pt, BPF_ANY);
 		} else if (!strcmp(kind, "rule")) {
-			unsigned idx, rid, flags, vv, vo, rv, ro, sset, pat;
+			unsigned idx, rid, flags, vv, vo, sset, pat;
+			unsigned long long rv, ro;
 			char k2[16];
 			int o2 = 0;
-			if (sscanf(rest, "%u %15s %u %u %u %u %u %u %u %u %n", &idx, k2, &rid, &flags, &vv,
-				   &vo, &rv, &ro, &sset, &pat, &o2) != 10)
+			if (sscanf(rest, "%u %15s %u %u %u %u %llu %llu %u %u %n", &idx, k2, &rid, &flags,
+				   &vv, &vo, &rv, &ro, &sset, &pat, &o2) != 10)
 				goto bad;
 			char *p = rest + o2;
 			pct_decode(p);

@@ -97,6 +97,7 @@ export interface GuestFile {
 /** Packs busybox, /init and the given files into a gzip'd newc initramfs (busybox cpio). */
 export function makeInitrd(vm: VmArtifacts, files: GuestFile[], out: string): string {
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-initrd-'));
+  fs.chmodSync(stage, 0o755); // becomes the guest's '/': mkdtemp's 0700 would lock out other uids
   try {
     const put = (f: GuestFile): void => {
       const dst = path.join(stage, f.guest);

@@ -1,0 +1,111 @@
+// BPF-LSM enforcer in a VM running Debian's kernel (see docs/bpf-lsm.md): one boot runs every
+// scenario of test/vm/policies.ts (each one an atomic rule-set swap), then the persistence checks
+// (agent killed with SIGKILL, restart, release). Each case's kernel verdict must equal decide(),
+// and every denial must produce exactly one ring-buffer event naming the deciding rule.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { needKernel } from '../helpers/kernel.js';
+import {
+  boot,
+  bootProblems,
+  buildGuestTools,
+  channel,
+  makeInitrd,
+  REPO,
+  vmAvailable,
+  type GuestFile,
+} from './harness.js';
+import { SCENARIOS } from './policies.js';
+import {
+  denies,
+  guestPart,
+  HARNESS_CG,
+  LOADER,
+  mismatches,
+  OPSRUN,
+  outcomeOf,
+  plan,
+  type Planned,
+} from './scenario.js';
+
+const PERSISTENCE = `
+# --- persistence: the agent (watch) is killed, enforcement holds, a new one sees events
+${LOADER} apply /plans/matrix-host.plan > /dev/null
+${LOADER} watch --out /tmp/evk1 > /tmp/stk1 2>/dev/null & W=$!
+sleep 0.3; kill -9 $W; wait $W 2>/dev/null
+asHost() { sh -c 'echo $$ > /sys/fs/cgroup/cgroup.procs; exec "$@"' sh "$@"; }
+mkdir -p /m/prot; echo seed > /m/prot/keep
+if asHost sh -c 'echo x >> /m/prot/keep' 2>/dev/null; then echo "@@CHECK FAIL holds-after-sigkill write allowed"; else echo "@@CHECK PASS holds-after-sigkill"; fi
+${LOADER} watch --out /tmp/evk2 > /tmp/stk2 2>/dev/null & W=$!
+sleep 0.3
+asHost sh -c 'echo x >> /m/prot/keep' 2>/dev/null
+sleep 0.3; kill $W; wait $W
+# the denial made while no agent ran waited in the ring buffer: the new agent gets it, then its own
+n=$(grep -c '"op":"write"' /tmp/evk2)
+[ "$n" = 2 ] && echo "@@CHECK PASS events-resume" || echo "@@CHECK FAIL events-resume got $n events, want 2"
+sed 's/^/@@STATS restart /' /tmp/stk2
+${LOADER} load && echo "@@CHECK PASS load-idempotent" || echo "@@CHECK FAIL load-idempotent"
+${LOADER} release
+if asHost sh -c 'echo x >> /m/prot/keep' 2>/dev/null; then echo "@@CHECK PASS released"; else echo "@@CHECK FAIL released write still denied"; fi
+ls /sys/fs/bpf/bulwark 2>/dev/null && echo "@@CHECK FAIL pins-left" || echo "@@CHECK PASS pins-removed"
+`;
+
+test('BPF-LSM enforcer in a VM: matrix, fromSource, ownerOnly, patterns, posture, precedence, depth', async (t) => {
+  const avail = vmAvailable();
+  if (!needKernel(t, avail.ok, avail.ok ? '' : avail.reason) || !avail.ok) return;
+  const vm = avail.vm;
+  const tools = buildGuestTools(vm);
+  const planned: Planned[] = SCENARIOS.map(plan);
+  for (const p of planned) assert.deepEqual(p.plan.unsupported, [], `${p.scenario.name}: unsupported rules`);
+  const files: GuestFile[] = [
+    { guest: LOADER, from: tools.loader, mode: 0o755 },
+    { guest: OPSRUN, from: tools.opsrun, mode: 0o755 },
+    { guest: '/usr/bin/cat', from: tools.opsrun, mode: 0o755 },
+    { guest: '/opt/src/other', from: tools.opsrun, mode: 0o755 },
+  ];
+  const script = [
+    `${LOADER} probe | sed 's/^/@@PROBE /'`,
+    `if ${LOADER} load; then echo "@@CHECK PASS load"; else echo "@@CHECK FAIL load rc=$?"; fi`,
+  ];
+  for (const p of planned) {
+    const g = guestPart(p);
+    files.push(...g.files);
+    script.push(g.script);
+  }
+  script.push(PERSISTENCE);
+  files.push({ guest: '/tests/bpf.sh', content: `${script.join('\n')}\n`, mode: 0o755 });
+  const initrd = makeInitrd(vm, files, path.join(REPO, 'build/vm/initrd-bpf.gz'));
+  const r = await boot({ vm, initrd, tests: ['bpf'], timeoutMs: 180_000 });
+  assert.deepEqual(bootProblems(r), [], 'the guest ran cleanly');
+  assert.deepEqual(channel(r, 'PROBE'), ['{"bpfLsm":true}']);
+  assert.ok(r.checks.some((c) => c.name === 'holds-after-sigkill' && c.pass));
+
+  for (const p of planned) {
+    const o = outcomeOf(p, r);
+    const n = p.scenario.name;
+    assert.ok(!o.verdicts.includes('?'), `${n}: every case ran (${o.verdicts.join('')})`);
+    assert.deepEqual(mismatches(p, o), [], `${n}: kernel verdicts equal decide()`);
+    // one event per denied or audited case, in order, naming the operation, path and rule
+    // (cases run group by group: one opsrun process per executable and terminal)
+    const reported = p.groups
+      .flatMap((g) => g.indices)
+      .map((i) => ({ d: p.expected[i], i }))
+      .filter(({ d }) => d.verdict !== 'allow');
+    assert.equal(o.events.length, reported.length, `${n}: events ${JSON.stringify(o.events)}`);
+    reported.forEach(({ d, i }, k) => {
+      const c = p.scenario.cases[i];
+      const ev = o.events[k];
+      const op = c.op === 'append' ? 'write' : c.op;
+      const evPath = ev.secondEnd === true ? ev.secondPath : ev.path;
+      const want = d.end === 'secondPath' ? c.path2 : c.path;
+      assert.equal(ev.op, op, `${n}#${i} event op`);
+      assert.equal(evPath, want, `${n}#${i} event path`);
+      assert.equal(ev.errno, denies(d) ? 13 : 0, `${n}#${i} event errno`);
+      assert.equal(ev.ruleId, d.ruleId ?? 0, `${n}#${i} event rule`);
+      assert.equal(ev.posture, d.verdict.startsWith('posture'), `${n}#${i} event posture`);
+    });
+    assert.equal(o.stats?.lost, 0, `${n}: no lost events`);
+  }
+  void HARNESS_CG;
+});
