@@ -36,9 +36,10 @@ function isPolicyKind(k: unknown): k is PolicyKind {
   return typeof k === 'string' && (POLICY_KINDS as readonly string[]).includes(k);
 }
 
-function describe(index: number, kind: unknown, name: unknown): string {
+function describe(ctx: DocContext, kind: unknown, name: unknown): string {
   const n = typeof name === 'string' && name ? ` "${name}"` : '';
-  return `document ${index} (${typeof kind === 'string' ? kind : 'no kind'}${n})`;
+  const item = ctx.prefix ? ` ${ctx.prefix}` : '';
+  return `document ${ctx.document}${item} (${typeof kind === 'string' ? kind : 'no kind'}${n})`;
 }
 
 /** Classifies one mapping (a document, or an item of a List) and handles it. */
@@ -54,7 +55,7 @@ function handleObject(ctx: DocContext, value: unknown, out: FileResult, depth: n
   }
   const kind = value.kind;
   const meta = isMapping(value.metadata) ? value.metadata : {};
-  const what = describe(ctx.document, kind, meta.name);
+  const what = describe(ctx, kind, meta.name);
   const isList =
     typeof kind === 'string' && (kind === 'List' || (kind.endsWith('List') && Array.isArray(value.items)));
   if (isList && depth === 0) {

@@ -393,9 +393,17 @@ test('kind: KubeArmorPolicyList is opened like List', () => {
     '  kind: KubeArmorPolicy',
     '  metadata: {name: one}',
     '  spec: {file: {matchPaths: [{path: /etc/passwd}]}}',
+    '- apiVersion: v1',
+    '  kind: ConfigMap',
+    '  metadata: {name: cm}',
   ].join('\n');
   const r = parsePolicyText(text, 'l.yaml');
   assert.equal(r.ok, true);
+  assert.equal(
+    r.warnings[0].message,
+    'document 0 items[1] (ConfigMap "cm") skipped: not a KubeArmor file policy',
+  );
+  assert.equal(r.warnings[0].field, 'items[1].kind');
   assert.deepEqual(
     r.policies.map((p) => [p.name, p.rules[0].field]),
     [['one', 'items[0].spec.file.matchPaths[0]']],
