@@ -7,8 +7,9 @@
  * Directory handles are resolved with open_by_handle_at + readlink(/proc/self/fd/N) and cached;
  * the cache is dropped whole when a directory is renamed, moved or deleted (rare; a partial
  * invalidation would have to know every cached descendant). FAN_Q_OVERFLOW becomes a gap frame.
- * Events of the helper itself and events carrying only FAN_CLOSE_WRITE (a close after a write
- * already reported by FAN_MODIFY, or after no write at all) are suppressed and counted.
+ * Events of the helper itself, events carrying only FAN_CLOSE_WRITE (a close after a write
+ * already reported by FAN_MODIFY, or after no write at all) and self-deletion events (reported
+ * by the parent's FAN_DELETE) are suppressed and counted.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,6 +50,8 @@ struct fanotify_event_info_pidfd {
 	      FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR)
 
 static int fan_fd = -1;
+/* why events were not sent (bw_fan_summary) */
+static uint64_t n_read, n_own, n_nothing, n_unresolved, n_filtered, n_overflow;
 
 #define MAXFS 64
 static struct fsent {
@@ -259,6 +262,8 @@ static void emit(const struct fanotify_event_metadata *m, struct fid_ref *dfid, 
 	/* An unresolvable directory (deleted, or on an unmarked mount) cannot be placed under a
 	 * watched tree: with a filter it is suppressed (counted), without one it is sent partial. */
 	if ((partial && nprefix) || (!partial && !wanted(p1, l1) && !(l2 && wanted(p2, l2)))) {
+		if (partial) n_unresolved++;
+		else n_filtered++;
 		bw_stat_suppressed++;
 		return;
 	}
@@ -314,25 +319,55 @@ static void emit(const struct fanotify_event_metadata *m, struct fid_ref *dfid, 
 	bw_stat_events++;
 }
 
+/*
+ * The kernel queues one overflow event when its queue is full and queues no other while that one
+ * waits to be read, so changes dropped later (while it is still queued) sit after it in the
+ * stream. The gap frame is therefore sent when the queue has been drained after reading an
+ * overflow event: every change lost since the previous gap frame happened before this one.
+ */
+static int overflow_seen;
+
+void bw_fan_summary(void)
+{
+	bw_log(0, "fanotify: %llu events read, %llu overflow events; suppressed: %llu own, %llu close-write only, %llu unresolved, %llu outside the watched trees",
+	       (unsigned long long)n_read, (unsigned long long)n_overflow, (unsigned long long)n_own, (unsigned long long)n_nothing,
+	       (unsigned long long)n_unresolved, (unsigned long long)n_filtered);
+}
+
+static uint64_t overflow_since;
+
+static void overflow_gap(void)
+{
+	char fsl[1024] = "";
+	for (int i = 0; i < nfs; i++) {
+		size_t l = strlen(fsl);
+		snprintf(fsl + l, sizeof fsl - l, "%s%s", i ? "," : "", fss[i].path);
+	}
+	bw_gap(BW_GAP_OVERFLOW, 0, fsl, "fanotify queue overflow (FAN_Q_OVERFLOW): changes since the previous gap may be missing");
+	overflow_seen = 0;
+	overflow_since = 0;
+}
+
 void bw_fan_read(void)
 {
 	static char buf[256 * 1024] __attribute__((aligned(8)));
 	for (;;) {
 		ssize_t n = read(fan_fd, buf, sizeof buf);
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR) return;
+			if (errno == EAGAIN || errno == EINTR) {
+				if (overflow_seen) overflow_gap();
+				return;
+			}
 			bw_gap(BW_GAP_READ_ERROR, 0, nfs ? fss[0].path : "", strerror(errno));
 			return;
 		}
 		const struct fanotify_event_metadata *m = (const void *)buf;
 		for (; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
+			n_read++;
 			if (m->mask & FAN_Q_OVERFLOW) {
-				char fsl[1024] = "";
-				for (int i = 0; i < nfs; i++) {
-					size_t l = strlen(fsl);
-					snprintf(fsl + l, sizeof fsl - l, "%s%s", i ? "," : "", fss[i].path);
-				}
-				bw_gap(BW_GAP_OVERFLOW, 0, fsl, "fanotify queue overflow (FAN_Q_OVERFLOW)");
+				n_overflow++;
+				overflow_seen = 1;
+				if (!overflow_since) overflow_since = bw_now_ns();
 				continue;
 			}
 			struct fid_ref dfid = {0}, obj = {0}, oldf = {0}, newf = {0};
@@ -364,13 +399,26 @@ void bw_fan_read(void)
 			    ((mask & (FAN_RENAME | FAN_DELETE)) && (mask & FAN_ONDIR)))
 				if (dcount) dcache_clear();
 			int own = m->pid == getpid();
-			int reportable = (mask & (FAN_CREATE | FAN_DELETE | FAN_MODIFY | FAN_RENAME | FAN_ATTRIB)) != 0;
-			if (own || !reportable)
+			/* DELETE_SELF comes with the ATTRIB of the last link going away, on an object with no
+			 * name left: the parent's FAN_DELETE already reported it. Self events only invalidate. */
+			int reportable = (mask & (FAN_CREATE | FAN_DELETE | FAN_MODIFY | FAN_RENAME | FAN_ATTRIB)) != 0 &&
+					 !(mask & FAN_DELETE_SELF);
+			if (own || !reportable) {
 				bw_stat_suppressed++;
+				if (own) n_own++;
+				else n_nothing++;
+			}
 			else
 				emit(m, have_d ? &dfid : NULL, have_o ? &obj : NULL, have_old ? &oldf : NULL,
 				     have_new ? &newf : NULL, pidfd);
 			if (pidfd >= 0) close(pidfd);
+		}
+		/* Under a sustained flood the queue may never drain: report at least every 500 ms
+		 * (the gap at the eventual drain still covers what is lost in between). */
+		if (overflow_seen && bw_now_ns() - overflow_since > 500000000ull) {
+			overflow_gap();
+			overflow_seen = 1;
+			overflow_since = bw_now_ns();
 		}
 	}
 }

@@ -12,4 +12,6 @@ void bw_fan_filter_add(const char *prefix);
 void bw_fan_filter_clear(void);
 /* Reads and emits every queued event (non-blocking). */
 void bw_fan_read(void);
+/* Logs what was read and why events were suppressed (on exit). */
+void bw_fan_summary(void);
 #endif

@@ -182,6 +182,10 @@ static int run(int argc, char **argv)
 			bw_audit_tick();
 		}
 	}
+	if (fan_on) {
+		bw_fan_read(); /* drain: a pending overflow is reported before exit */
+		bw_fan_summary();
+	}
 	status();
 	bw_flush();
 	bw_names_close();
