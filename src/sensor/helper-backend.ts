@@ -39,7 +39,18 @@ export abstract class HelperBackend implements SensorBackend {
         this.emit([{ kind: 'gap', source: this.source(), timeNs: nowNs(), cause: 'helper-restart', detail }]);
       },
       onDecodeErrors: (errs) => {
+        // A frame that cannot be decoded is a loss: report it like one.
         this.counters.decodeErrors += errs.length;
+        const kinds = [...new Set(errs.map((e) => e.kind))].join(', ');
+        this.emit([
+          {
+            kind: 'gap',
+            source: this.source(),
+            timeNs: nowNs(),
+            cause: 'read-error',
+            detail: `${errs.length} helper frame(s) not decodable (${kinds})`,
+          },
+        ]);
       },
     });
   }
