@@ -77,7 +77,7 @@ export class Metrics {
     });
     this.baselineTime = new Gauge({
       name: 'bulwark_baseline_last_check_timestamp_seconds',
-      help: 'When the last baseline check finished, Unix seconds; absent before the first check.',
+      help: 'When the last baseline check finished, Unix seconds; 0 before the first check.',
       registers,
     });
     this.baselineResult = new Gauge({
