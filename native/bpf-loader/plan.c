@@ -157,7 +157,8 @@ static int add_entry(struct bw_key *k, struct bw_entry *e, const char *what)
 		nkeys++;
 	}
 	for (uint32_t i = 0; i < v.n; i++)
-		if (v.e[i].rule_id == e->rule_id && v.e[i].level_bias == e->level_bias)
+		if (v.e[i].rule_id == e->rule_id && v.e[i].level_bias == e->level_bias &&
+		    v.e[i].pattern_id == e->pattern_id)
 			return 0;
 	if (v.n >= BW_ENTRIES_PER_KEY) {
 		fprintf(stderr, "bulwark-bpf apply: more than %d rules share the key of %s\n",

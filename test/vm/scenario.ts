@@ -50,6 +50,8 @@ export interface Scenario {
   workload?: boolean;
   posture?: Partial<PostureConfig>;
   cases: Case[];
+  /** Collect ring-buffer events (default true; the differential runs skip it). */
+  events?: boolean;
 }
 
 export interface Planned {
@@ -117,12 +119,13 @@ export function guestPart(p: Planned): { files: GuestFile[]; script: string } {
   for (const r of p.ruleSet.rules) if (r.kind === 'dir') dirs.add(r.target);
   const lines = [
     `# scenario ${n}`,
+    'umask 000',
     `mkdir -p ${WORKLOAD_CG}`,
     ...[...dirs].map((d) => `mkdir -p '${d}'`),
     `if ${LOADER} apply /plans/${n}.plan > /tmp/apply-${n} 2>&1; then echo "@@CHECK PASS apply-${n}"; else echo "@@CHECK FAIL apply-${n} $(tr '\\n' ' ' < /tmp/apply-${n})"; fi`,
-    `${LOADER} watch --out /tmp/ev-${n} > /tmp/st-${n} 2>/dev/null & W=$!`,
-    'sleep 0.3',
   ];
+  const events = p.scenario.events !== false;
+  if (events) lines.push(`${LOADER} watch --out /tmp/ev-${n} > /tmp/st-${n} 2>/dev/null & W=$!`, 'sleep 0.3');
   p.groups.forEach((g, gi) => {
     const body = g.indices
       .map((i) => {
@@ -137,12 +140,13 @@ export function guestPart(p: Planned): { files: GuestFile[]; script: string } {
       `${g.exe} --setup-cg ${HARNESS_CG} --test-cg ${cg}${g.tty ? ' --tty' : ''} --name ${n}-${gi} /cases/${n}-${gi}.txt`,
     );
   });
-  lines.push(
-    'sleep 0.3',
-    'kill $W; wait $W',
-    `sed 's/^/@@EV ${n} /' /tmp/ev-${n}`,
-    `sed 's/^/@@STATS ${n} /' /tmp/st-${n}`,
-  );
+  if (events)
+    lines.push(
+      'sleep 0.3',
+      'kill $W; wait $W',
+      `sed 's/^/@@EV ${n} /' /tmp/ev-${n}`,
+      `sed 's/^/@@STATS ${n} /' /tmp/st-${n}`,
+    );
   return { files, script: lines.join('\n') };
 }
 

@@ -85,7 +85,12 @@ static void remove_any(const char *path)
 static void ensure_file(const char *path, int owner)
 {
 	struct stat st;
+	char par[8192];
 	mkdirs(path);
+	parent_of(path, par, sizeof(par));
+	chmod(par, 0777);
+	if (!lstat(path, &st) && S_ISLNK(st.st_mode))
+		unlink(path); /* left by a symlink case: the operations here want a regular file */
 	if (lstat(path, &st)) {
 		int fd = open(path, O_CREAT | O_WRONLY, 0666);
 		if (fd >= 0) {
@@ -125,7 +130,10 @@ static void setup(const char *op, int owner, int owner2, const char *p1, const c
 		return;
 	}
 	if (!strcmp(op, "rmdir")) {
+		char par[8192];
 		mkdirs(p1);
+		parent_of(p1, par, sizeof(par));
+		chmod(par, 0777);
 		mkdir(p1, 0777);
 		chown(p1, owner, owner);
 		chmod(p1, 0777);
@@ -174,7 +182,9 @@ static int perform(const char *op, const char *p1, const char *p2, int owner)
 	} else if (!strcmp(op, "symlink")) {
 		r = symlink("target", p1);
 	} else if (!strcmp(op, "chmod")) {
-		r = chmod(p1, 0666);
+		/* the mode stays what setup made it: a directory must keep its search bit */
+		struct stat st;
+		r = chmod(p1, !stat(p1, &st) && S_ISDIR(st.st_mode) ? 0777 : 0666);
 	} else if (!strcmp(op, "chown")) {
 		r = chown(p1, owner, -1);
 	} else if (!strcmp(op, "truncate")) {
@@ -223,6 +233,7 @@ int main(int argc, char **argv)
 		else
 			cases = argv[i];
 	}
+	umask(0); /* files 0666, directories 0777: no DAC denial hides or fakes an LSM one */
 	if (!setup_cg || !test_cg || !cases) {
 		fprintf(stderr, "usage: opsrun --setup-cg DIR --test-cg DIR [--tty] [--name N] CASES\n");
 		return 64;
