@@ -51,7 +51,10 @@ export function watchedTrees(
   const prefixes = new Set<string>();
   const marks = new Set<string>();
   const targets = [
-    ...ruleSet.rules.map((r) => (r.kind === 'pattern' ? literalPrefix(r.target) : r.target)),
+    // every spelling the compiler knows (aliases: the target with symlinks resolved)
+    ...ruleSet.rules.flatMap((r) =>
+      [r.target, ...(r.aliases ?? [])].map((t) => (r.kind === 'pattern' ? literalPrefix(t) : t)),
+    ),
     ...extra,
   ];
   for (const t of targets) {

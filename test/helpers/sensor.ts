@@ -11,6 +11,8 @@ import {
   nativeDir,
   planForSubject,
   spawnSandboxed,
+  type ChangeEvent,
+  type DenialEvent,
   type LandlockPlan,
   type SensorBackend,
   type SensorEvent,
@@ -75,6 +77,12 @@ export class EventLog {
   }
   since(mark: number): SensorEvent[] {
     return this.events.slice(mark);
+  }
+  async denial(pred: (e: DenialEvent) => boolean, from = 0): Promise<DenialEvent | undefined> {
+    return (await this.waitFor((e) => e.kind === 'denial' && pred(e), from)) as DenialEvent | undefined;
+  }
+  async change(pred: (e: ChangeEvent) => boolean, from = 0): Promise<ChangeEvent | undefined> {
+    return (await this.waitFor((e) => e.kind === 'change' && pred(e), from)) as ChangeEvent | undefined;
   }
   async waitFor(
     pred: (e: SensorEvent) => boolean,

@@ -64,8 +64,8 @@ describe('kernel layer path handling', { concurrency: false }, () => {
       P,
     );
     assert.notEqual(r.code, 0);
-    const d1 = await s.log.waitFor((e) => e.kind === 'denial' && e.op === 'create', m);
-    const d2 = await s.log.waitFor((e) => e.kind === 'denial' && e.op === 'mkdir', m);
+    const d1 = await s.log.denial((e) => e.op === 'create', m);
+    const d2 = await s.log.denial((e) => e.op === 'mkdir', m);
     assert.equal(d1?.path, path.join(P, 'rel-new'));
     assert.equal(d2?.path, path.join(P, 'rel-dir'));
   });
@@ -89,12 +89,12 @@ describe('kernel layer path handling', { concurrency: false }, () => {
     const target = path.join(DEEP, 'deep-new');
     const r = await runShell(`touch ${q(target)}`, plan);
     assert.match(r.stderr, /Permission denied/);
-    const d = await s.log.waitFor((e) => e.kind === 'denial' && e.op === 'create', m);
+    const d = await s.log.denial((e) => e.op === 'create', m);
     assert.equal(d?.path, target);
     const m2 = s.log.mark();
     const r2 = await runShell(`touch ${q(target)} && sleep 0.2`, undefined);
     assert.equal(r2.code, 0, r2.stderr);
-    const c = await s.log.waitFor((e) => e.kind === 'change' && e.op === 'create' && e.path === target, m2);
+    const c = await s.log.change((e) => e.op === 'create' && e.path === target, m2);
     assert.ok(c, 'change event with the full deep path');
   });
 
@@ -104,13 +104,13 @@ describe('kernel layer path handling', { concurrency: false }, () => {
     const m = s.log.mark();
     const r = await runShell(`echo x >> ${q(odd)}; touch ${q(odd + '-new')}`, plan);
     assert.match(r.stderr, /Permission denied/);
-    const d = await s.log.waitFor((e) => e.kind === 'denial' && e.op === 'write', m);
+    const d = await s.log.denial((e) => e.op === 'write', m);
     assert.equal(d?.path, odd);
-    const d2 = await s.log.waitFor((e) => e.kind === 'denial' && e.op === 'create', m);
+    const d2 = await s.log.denial((e) => e.op === 'create', m);
     assert.equal(d2?.path, odd + '-new');
     const m2 = s.log.mark();
     await runShell(`echo y >> ${q(odd)}; sleep 0.2`, undefined);
-    const c = await s.log.waitFor((e) => e.kind === 'change' && e.op === 'write' && e.path === odd, m2);
+    const c = await s.log.change((e) => e.op === 'write' && e.path === odd, m2);
     assert.ok(c, 'change event with the odd name intact');
   });
 
@@ -120,13 +120,13 @@ describe('kernel layer path handling', { concurrency: false }, () => {
     const m = s.log.mark();
     const r = await runShell(`touch ${q(via)}; echo x >> ${q(path.join(O, 'link-into-prot', 'f'))}`, plan);
     assert.match(r.stderr, /Permission denied/);
-    const d = await s.log.waitFor((e) => e.kind === 'denial' && e.op === 'create', m);
+    const d = await s.log.denial((e) => e.op === 'create', m);
     assert.equal(d?.path, path.join(P, 'via-link'));
-    const w = await s.log.waitFor((e) => e.kind === 'denial' && e.op === 'write', m);
+    const w = await s.log.denial((e) => e.op === 'write', m);
     assert.equal(w?.path, path.join(P, 'f'));
     const m2 = s.log.mark();
     await runShell(`touch ${q(via)}; sleep 0.2`, undefined);
-    const c = await s.log.waitFor((e) => e.kind === 'change' && e.op === 'create', m2);
+    const c = await s.log.change((e) => e.op === 'create', m2);
     assert.equal(c?.path, path.join(P, 'via-link'));
   });
 
@@ -135,12 +135,12 @@ describe('kernel layer path handling', { concurrency: false }, () => {
     const m = s.log.mark();
     const r = await runShell(`ln ${q(path.join(P, 'f'))} ${q(path.join(O, 'stolen'))}`, plan);
     assert.notEqual(r.code, 0);
-    const d = await s.log.waitFor((e) => e.kind === 'denial' && e.op === 'link', m);
-    assert.ok(d && d.kind === 'denial');
+    const d = await s.log.denial((e) => e.op === 'link', m);
+    assert.ok(d);
     assert.equal(d.path, path.join(P, 'f'));
     const m2 = s.log.mark();
     linkSync(path.join(P, 'f'), path.join(P, 'f-hardlink'));
-    const c = await s.log.waitFor((e) => e.kind === 'change' && e.op === 'link', m2);
+    const c = await s.log.change((e) => e.op === 'link', m2);
     assert.equal(c?.path, path.join(P, 'f-hardlink'));
   });
 });

@@ -38,6 +38,7 @@ function rule(p: Partial<CompiledRule> & { target: string }): CompiledRule {
     field: 'spec.file',
     index: 0,
     pos: { file: 'p.yaml', line: 1, col: 1 },
+    aliases: [],
     ...p,
   };
 }
