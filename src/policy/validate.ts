@@ -148,18 +148,40 @@ function checkMetadata(ctx: DocContext, doc: Record<string, unknown>, errors: Di
   }
 }
 
-function checkGlobs(ctx: DocContext, doc: Record<string, unknown>, errors: Diagnostic[]): void {
+function checkGlobs(
+  ctx: DocContext,
+  doc: Record<string, unknown>,
+  errors: Diagnostic[],
+  warnings: Diagnostic[],
+): void {
   const spec = isMapping(doc.spec) ? doc.spec : undefined;
   const file = spec && isMapping(spec.file) ? spec.file : undefined;
   const list = file?.matchPatterns;
   if (!Array.isArray(list)) return;
   list.forEach((rule, i) => {
     if (!isMapping(rule) || typeof rule.pattern !== 'string') return;
+    const field = `spec.file.matchPatterns[${i}].pattern`;
     try {
       compileGlob(rule.pattern);
+      // Paths are absolute: a pattern starting with a literal other than "/" matches nothing.
+      if (!/^[/*?[{\\]/.test(rule.pattern)) {
+        const bare = rule.pattern.replace(/^\^/, '').replace(/\$$/, '');
+        const fix = bare.startsWith('/')
+          ? `write "${bare}" (a glob, not a regular expression: no ^ or $)`
+          : `write "/${bare}" (from the root) or "**/${bare}" (at any depth)`;
+        warnings.push(
+          makeDiag(
+            ctx,
+            'POLICY_PATTERN_UNMATCHABLE',
+            field,
+            positionOf(ctx, field),
+            'pattern does not start with "/" and can match no path',
+            { found: showValue(rule.pattern), fix },
+          ),
+        );
+      }
     } catch (e) {
       if (!(e instanceof GlobError)) throw e;
-      const field = `spec.file.matchPatterns[${i}].pattern`;
       const info = ctx.positions.get(absField(ctx.prefix, field));
       const base = positionOf(ctx, field);
       const col = info && !info.empty ? base.col + (info.quoted ? 1 : 0) + e.offset : base.col;
@@ -203,6 +225,6 @@ export function validatePolicy(
     }
   }
   findUnknown(ctx, kind, schema, value, '', warnings);
-  checkGlobs(ctx, value, errors);
+  checkGlobs(ctx, value, errors, warnings);
   return { value, errors, warnings };
 }

@@ -409,3 +409,27 @@ test('kind: KubeArmorPolicyList is opened like List', () => {
     [['one', 'items[0].spec.file.matchPaths[0]']],
   );
 });
+
+test('a file pattern that cannot match an absolute path is a warning (BW1109)', () => {
+  const text = `${HEAD}\nkind: KubeArmorPolicy\nmetadata: {name: p}\nspec:\n  file:\n    matchPatterns:\n    - pattern: ^/proc/*/maps$\n    - pattern: '**/id_rsa'\n    - pattern: id_*.pub\n`;
+  const r = parsePolicyText(text, 'p.yaml');
+  assert.equal(r.ok, true);
+  const w = r.warnings.filter((d) => d.code === 'BW1109');
+  assert.deepEqual(
+    w.map((d) => [d.line, d.col, d.field, d.fix]),
+    [
+      [
+        7,
+        16,
+        'spec.file.matchPatterns[0].pattern',
+        'write "/proc/*/maps" (a glob, not a regular expression: no ^ or $)',
+      ],
+      [
+        9,
+        16,
+        'spec.file.matchPatterns[2].pattern',
+        'write "/id_*.pub" (from the root) or "**/id_*.pub" (at any depth)',
+      ],
+    ],
+  );
+});

@@ -159,4 +159,10 @@ export const policyCodes = defineCodes({
     title: 'Key repeated with the same value',
     help: 'YAML forbids repeated keys; this one repeats the same value, so nothing is lost. Remove the repetition.',
   },
+  POLICY_PATTERN_UNMATCHABLE: {
+    code: 'BW1109',
+    level: 'warning',
+    title: 'Pattern can match no path',
+    help: 'Paths are absolute: a matchPatterns glob must start with "/" (or a wildcard) to match anything.',
+  },
 });
