@@ -10,6 +10,7 @@ import { registerStatus } from './status.js';
 import { registerLogs } from './logs.js';
 import { registerBaseline } from './baseline.js';
 import { registerConfig } from './config.js';
+import { registerProbe } from './probe.js';
 
 type Register = (program: Command) => void;
 
@@ -21,6 +22,7 @@ const GROUPS: Register[] = [
   registerLogs,
   registerBaseline,
   registerConfig,
+  registerProbe,
 ];
 
 export const VERSION = '0.1.0';
