@@ -5,8 +5,9 @@
 // rename, fsync of the directory — so the agent's watcher sees the old file or the new one, never a
 // half-written one. Policies the user wrote as files are never replaced or removed through here.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { open, readFile, rename, rm, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Diagnostic } from '../common/diagnostic.js';
 import { codes } from '../common/errors.js';
 import { findPolicyFiles, parsePolicyText, type LoadResult, type PolicyKind } from '../policy/index.js';
@@ -35,9 +36,20 @@ function kindOf(ref: PolicyRef): PolicyKind {
   return ref.scope === 'host' ? 'KubeArmorHostPolicy' : 'KubeArmorPolicy';
 }
 
-function diag(name: 'API_POLICY_CONFLICT' | 'API_POLICY_WRITE', message: string, fix: string): Diagnostic {
+type Refusal = { ok: false; status: 'invalid' | 'failure'; errors: Diagnostic[] };
+
+function refuse(
+  status: Refusal['status'],
+  name: 'API_POLICY_CONFLICT' | 'API_POLICY_WRITE',
+  message: string,
+  fix: string,
+): Refusal {
   const e = codes[name];
-  return { code: e.code, level: e.level, file: ENVELOPE_FILE, line: 0, col: 0, field: '', message, fix };
+  return {
+    ok: false,
+    status,
+    errors: [{ code: e.code, level: e.level, file: ENVELOPE_FILE, line: 0, col: 0, field: '', message, fix }],
+  };
 }
 
 export class DirectoryPolicyStore implements PolicyStore {
@@ -89,70 +101,43 @@ export class DirectoryPolicyStore implements PolicyStore {
       if (!res.ok || res.errors.length > 0) return { ok: false, status: 'invalid', errors: res.errors };
       const mine = res.policies.filter((p) => p.kind === kindOf(ref) && p.name === ref.name);
       if (res.policies.length !== 1 || mine.length !== 1) {
-        return {
-          ok: false,
-          status: 'invalid',
-          errors: [
-            diag(
-              'API_POLICY_CONFLICT',
-              'the document must define exactly the one policy the request names',
-              'send one policy per request',
-            ),
-          ],
-        };
+        const why = 'the document must define exactly the one policy the request names';
+        return refuse('invalid', 'API_POLICY_CONFLICT', why, 'send one policy per request');
       }
       const clash = await this.userFileDefining(ref);
       if (clash) {
-        return {
-          ok: false,
-          status: 'invalid',
-          errors: [
-            diag(
-              'API_POLICY_CONFLICT',
-              `policy ${ref.name} is already defined by ${clash}`,
-              `edit ${clash} instead, or rename the policy`,
-            ),
-          ],
-        };
+        const why = `policy ${ref.name} is already defined by ${clash}`;
+        return refuse('invalid', 'API_POLICY_CONFLICT', why, `edit ${clash} instead, or rename the policy`);
       }
       const file = join(this.dir, policyFileName(ref));
-      let created = true;
+      const created = !existsSync(file);
       try {
-        await readFile(file);
-        created = false;
-      } catch {
-        // does not exist yet
-      }
-      const tmp = join(
-        this.dir,
-        `.${policyFileName(ref)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-      );
-      try {
-        const fh = await open(tmp, 'wx', this.options.fileMode ?? 0o640);
-        try {
-          await fh.writeFile(yaml, 'utf8');
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        await rename(tmp, file);
-        await this.syncDir();
+        await this.writeAtomic(file, yaml);
       } catch (e) {
-        await rm(tmp, { force: true }).catch(() => undefined);
-        return {
-          ok: false,
-          status: 'failure',
-          errors: [
-            diag(
-              'API_POLICY_WRITE',
-              `cannot write ${file}: ${(e as Error).message}`,
-              `check that ${this.dir} exists and is writable`,
-            ),
-          ],
-        };
+        const why = `cannot write ${file}: ${(e as Error).message}`;
+        return refuse('failure', 'API_POLICY_WRITE', why, `check that ${this.dir} exists and is writable`);
       }
       return { ok: true, created, file };
     });
+  }
+
+  /** Hidden temporary file in the same directory (loaders skip dot files), fsync, rename, fsync dir. */
+  private async writeAtomic(file: string, text: string): Promise<void> {
+    const tmp = join(this.dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      const fh = await open(tmp, 'wx', this.options.fileMode ?? 0o640);
+      try {
+        await fh.writeFile(text, 'utf8');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, file);
+      await this.syncDir();
+    } catch (e) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw e;
+    }
   }
 
   delete(ref: PolicyRef): Promise<PolicyDeleteResult> {
@@ -164,32 +149,14 @@ export class DirectoryPolicyStore implements PolicyStore {
         return { ok: true, existed: true, file };
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-          return {
-            ok: false,
-            status: 'failure',
-            errors: [
-              diag(
-                'API_POLICY_WRITE',
-                `cannot remove ${file}: ${(e as Error).message}`,
-                `check the permissions of ${this.dir}`,
-              ),
-            ],
-          };
+          const why = `cannot remove ${file}: ${(e as Error).message}`;
+          return refuse('failure', 'API_POLICY_WRITE', why, `check the permissions of ${this.dir}`);
         }
       }
       const clash = await this.userFileDefining(ref);
       if (clash) {
-        return {
-          ok: false,
-          status: 'invalid',
-          errors: [
-            diag(
-              'API_POLICY_CONFLICT',
-              `policy ${ref.name} is defined by ${clash}, not through PolicyService`,
-              `remove it from ${clash}`,
-            ),
-          ],
-        };
+        const why = `policy ${ref.name} is defined by ${clash}, not through PolicyService`;
+        return refuse('invalid', 'API_POLICY_CONFLICT', why, `remove it from ${clash}`);
       }
       return { ok: true, existed: false, file };
     });

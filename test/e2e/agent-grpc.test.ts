@@ -118,39 +118,20 @@ spec:
   while (!(await subscribed())) await new Promise((r) => setTimeout(r, 50));
 
   // A read of the protected directory passes; the write is refused by the kernel.
-  const read = await run(
-    [
-      'run',
-      '--label',
-      'app=e2e-grpc',
-      '--namespace',
-      'e2e-grpc',
-      '--state-dir',
-      join(dir, 'state'),
-      '--',
-      'cat',
-      `${prot}/existing`,
-    ],
-    dir,
-  );
+  const workload = [
+    'run',
+    '--label',
+    'app=e2e-grpc',
+    '--namespace',
+    'e2e-grpc',
+    '--state-dir',
+    join(dir, 'state'),
+    '--',
+  ];
+  const read = await run([...workload, 'cat', `${prot}/existing`], dir);
   assert.equal(read.code, 0, read.stderr);
   const before = Math.floor(Date.now() / 1000);
-  const write = await run(
-    [
-      'run',
-      '--label',
-      'app=e2e-grpc',
-      '--namespace',
-      'e2e-grpc',
-      '--state-dir',
-      join(dir, 'state'),
-      '--',
-      'cp',
-      '/etc/hostname',
-      `${prot}/existing`,
-    ],
-    dir,
-  );
+  const write = await run([...workload, 'cp', '/etc/hostname', `${prot}/existing`], dir);
   assert.equal(write.code, 1);
   assert.match(write.stderr, /Permission denied/);
   assert.equal(readFileSync(join(prot, 'existing'), 'utf8'), 'hello\n', 'the file is unchanged');
