@@ -36,7 +36,7 @@ import { AlertBus } from './alert-bus.js';
 import { WorkloadRegistry, type Workload } from './workloads.js';
 
 /** Longest a denial waits for its workload's `started` message, ms. */
-const DEFER_MS = 1000;
+const DEFER_MS = 5000;
 
 export interface AgentStatus {
   pid: number;

@@ -121,8 +121,8 @@ export class Attribution {
     return undefined;
   }
 
-  enrich(ev: DenialEvent | ChangeEvent): EngineEvent | null {
-    const e: EnrichedEvent = this.enricher.enrich(ev);
+  enrich(ev: DenialEvent | ChangeEvent): EngineEvent | 'foreign' {
+    const e: EnrichedEvent = this.enricher.enrich(lookupTime(ev));
     const p = e.process;
     let subject: Subject = e.subject;
     let container: ContainerFields | undefined;
@@ -155,6 +155,10 @@ export class Attribution {
         container = { id: e.container.id, name: '', image: '', pod: '', namespace: '', labels: {} };
       }
     }
+    // Landlock denials come from every Landlock sandbox on the host (the audit stream is shared):
+    // only this agent's workloads are its business.
+    if (ev.kind === 'denial' && ev.source === 'landlock' && (!container || container.name === ''))
+      return 'foreign';
     const exe = p?.exe ?? ev.proc?.exe ?? '';
     const process: ProcessFields = {
       hostPid: p?.hostPid ?? ev.proc?.pid ?? 0,
@@ -180,6 +184,18 @@ export class Attribution {
 }
 
 const OPTIONAL_FIELDS = new Set(['Cwd', 'TTY', 'cgroup', 'workload']);
+
+/**
+ * Audit timestamps have millisecond resolution (`audit(1795851285.531:42)`), while the process
+ * cache orders exec/fork generations by nanosecond kernel time: a process that exec'd in the same
+ * millisecond as the denial would look too new. Look processes up at the end of that millisecond.
+ */
+function lookupTime<T extends DenialEvent | ChangeEvent>(ev: T): T {
+  if (ev.source !== 'landlock') return ev;
+  const t = safeBigInt(ev.timeNs);
+  if (t === undefined || t % 1_000_000n !== 0n) return ev;
+  return { ...ev, timeNs: (t + 999_999n).toString() };
+}
 
 function safeBigInt(s: string): bigint | undefined {
   try {

@@ -9,8 +9,11 @@ import type { EngineEvent, HostFields } from '../engine/types.js';
 import type { RuleSet } from '../policy/types.js';
 import type { SensorEvent, ChangeEvent, DenialEvent } from '../sensor/types.js';
 
-/** Turns a kernel event into the engine's input; null when it cannot (counted as unattributed). */
-export type EnrichFn = (ev: DenialEvent | ChangeEvent) => EngineEvent | null;
+/**
+ * Turns a kernel event into the engine's input. 'foreign' marks an event that is not the agent's
+ * business (a Landlock denial of a sandbox some other program made): counted, no alert.
+ */
+export type EnrichFn = (ev: DenialEvent | ChangeEvent) => EngineEvent | 'foreign';
 
 export interface PipelineStats {
   events: number;
@@ -22,6 +25,8 @@ export interface PipelineStats {
   quiet: number;
   /** Events whose process or workload could not be fully attributed. */
   incomplete: number;
+  /** Landlock denials of sandboxes that are not this agent's workloads (not alerted). */
+  foreign: number;
   errors: number;
   throttled: number;
   /** Share of alerted events with complete attribution, 0..1 (1 when none yet). */
@@ -51,6 +56,7 @@ export class Pipeline {
     alerts: 0,
     quiet: 0,
     incomplete: 0,
+    foreign: 0,
     errors: 0,
     throttled: 0,
   };
@@ -76,8 +82,8 @@ export class Pipeline {
       if (ev.kind === 'denial') c.denials++;
       else c.changes++;
       const input = this.o.enrich(ev);
-      if (!input) {
-        c.incomplete++;
+      if (input === 'foreign') {
+        c.foreign++;
         return;
       }
       const rs = this.o.ruleSet();
