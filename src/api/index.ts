@@ -32,6 +32,8 @@ export const DEFAULT_HEALTH_ADDRESS = '127.0.0.1:32766';
 export const DEFAULT_HTTP_ADDRESS = '127.0.0.1:9100';
 /** KubeArmor's per-subscriber channel size. */
 export const DEFAULT_BUFFER_SIZE = 1000;
+/** Each client costs at most its buffer; the cap bounds the total. */
+export const DEFAULT_MAX_CLIENTS = 64;
 
 export interface GrpcApiOptions {
   /** HOST:PORT or unix:/path; default 127.0.0.1:32767. Port 0 picks a free port. */
@@ -44,6 +46,8 @@ export interface GrpcApiOptions {
   policyService?: boolean;
   /** Messages buffered per streaming client (default 1000). */
   bufferSize?: number;
+  /** Streaming clients served at once (default 64); more are refused with RESOURCE_EXHAUSTED. */
+  maxClients?: number;
   /** Uids allowed to change policies over loopback TCP; default root and the agent's own uid. */
   policyUids?: number[];
 }
@@ -139,6 +143,7 @@ export async function startApi(options: ApiOptions, deps: ApiDeps): Promise<ApiH
           tls: g.o.tls,
           policyService: g.policy,
           bufferSize: g.o.bufferSize ?? DEFAULT_BUFFER_SIZE,
+          maxClients: g.o.maxClients ?? DEFAULT_MAX_CLIENTS,
           policyUids: g.o.policyUids ?? [...new Set([0, process.getuid?.() ?? 0])],
           socketMode,
         },

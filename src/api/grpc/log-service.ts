@@ -4,7 +4,7 @@
 // same stream (upstream stores the filter and never uses it). Alerts of Type ContainerLog/HostLog
 // go to WatchLogs, every other Type to WatchAlerts. Unlike upstream, a client that reads too slowly
 // is told how much it missed instead of losing it silently (see subscriber.ts).
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import type { Alert } from '../../alert/types.js';
 import type { AlertSource } from '../types.js';
 import type { Metrics } from '../metrics.js';
@@ -23,6 +23,8 @@ export interface Identity {
 export interface LogServiceOptions {
   /** Messages buffered per client before it starts missing them (KubeArmor: 1000). */
   bufferSize: number;
+  /** Streaming clients at once; the next is refused with RESOURCE_EXHAUSTED. */
+  maxClients: number;
   identity: Identity;
 }
 
@@ -137,6 +139,14 @@ export class LogHub {
 
   private attach(stream: StreamName, call: grpc.ServerWritableStream<WireObject, WireObject>): void {
     const rpc = RPC[stream];
+    if (this.clientCount() >= this.options.maxClients) {
+      this.metrics.drop('too-many-clients', 'grpc');
+      call.emit('error', {
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        details: `${this.options.maxClients} streaming clients already connected`,
+      });
+      return;
+    }
     const sub = new Subscriber(streamSink(call), this.options.bufferSize, {
       notice: (missed) => this.notice(stream, missed),
       dropped: (n) => this.metrics.drop('slow-client', 'grpc', n),

@@ -21,6 +21,7 @@ export interface GrpcEndpointOptions {
   tls?: TlsFiles;
   policyService: boolean;
   bufferSize: number;
+  maxClients: number;
   /** Uids allowed to change policies over loopback TCP. */
   policyUids: number[];
   /** Mode of unix sockets created (default 0o600: the agent's user only). */
@@ -124,6 +125,7 @@ export async function startGrpc(o: GrpcEndpointOptions, deps: GrpcDeps): Promise
   });
   const hub = new LogHub(deps.alerts, schema, deps.metrics, {
     bufferSize: o.bufferSize,
+    maxClients: o.maxClients,
     identity: deps.identity,
   });
   const server = new grpc.Server(SERVER_OPTIONS);

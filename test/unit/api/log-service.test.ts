@@ -232,3 +232,30 @@ test('closing the API ends open streams normally and drops the AlertSource subsc
   assert.equal(source.subscribers, 0);
   c.close();
 });
+
+test('streaming clients beyond maxClients are refused with RESOURCE_EXHAUSTED', async (t) => {
+  const source = new TestAlertSource();
+  const api = await startApi(
+    { grpc: { address: '127.0.0.1:0', healthAddress: false, maxClients: 2 }, http: false },
+    { alerts: source },
+  );
+  t.after(() => api.close());
+  const c = clients(api.grpc!.address);
+  t.after(() => c.close());
+  const a = collect(c.log, 'WatchAlerts', 'all');
+  const b = collect(c.log, 'WatchLogs', 'all');
+  await waitFor(() => api.grpc!.hub.clientCount() === 2, 'two clients');
+  const third = collect(c.log, 'WatchAlerts', 'policy');
+  const status = await third.ended;
+  assert.equal(status.code, grpc.status.RESOURCE_EXHAUSTED);
+  assert.match(status.details, /2 streaming clients already connected/);
+  // The two admitted clients still work, and a place frees when one leaves.
+  source.emit(BLOCKED);
+  await waitFor(() => a.messages.length === 1, 'alert to the first client');
+  b.call.cancel();
+  await waitFor(() => api.grpc!.hub.clientCount() === 1, 'one client left');
+  const fourth = collect(c.log, 'WatchLogs', 'system');
+  await waitFor(() => api.grpc!.hub.clientCount() === 2, 'a new client admitted');
+  a.call.cancel();
+  fourth.call.cancel();
+});
