@@ -4,8 +4,8 @@
  * an audit daemon keeps its unicast stream. Records of one event share a serial ("audit(T:S):")
  * and end with AUDIT_EOE; Landlock's 1423/1424 records come first, then SYSCALL, CWD, PATH,
  * PROCTITLE. Only events holding a Landlock record are forwarded; the rest are dropped here.
- * Audit is enabled only when it is off, and the previous state is restored on exit; a state file
- * in /run/bulwark lets the next start restore it after a crash.
+ * Audit is enabled only when it is off, and switched off again when the last helper relying on
+ * that exits (holders file in /run/bulwark, see below); a killed helper's duty passes to the next.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -108,6 +109,62 @@ static int audit_set_enabled(uint32_t on)
 static uint64_t last_lost;
 static int have_lost;
 
+/*
+ * Who enabled audit. HOLDERS_FILE lists the pids of the helpers that rely on audit being on
+ * because one of them switched it on; it is read and written under an flock. The last live
+ * holder to exit switches audit off again. Audit that was on before any helper (an audit daemon,
+ * the administrator) is never touched: then there is no holders file. Dead pids (a helper that
+ * was killed) are pruned, so a restarted helper takes over their duty.
+ */
+#define MAXHOLD 64
+
+static int holders_lock(void)
+{
+	mkdir("/run/bulwark", 0700);
+	int fd = open("/run/bulwark/audit.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0) flock(fd, LOCK_EX);
+	return fd;
+}
+
+static void holders_unlock(int fd)
+{
+	if (fd >= 0) close(fd); /* releases the flock */
+}
+
+static int alive_helper(int pid)
+{
+	char p[64], comm[32] = "";
+	snprintf(p, sizeof p, "/proc/%d/comm", pid);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return 0;
+	ssize_t n = read(fd, comm, sizeof comm - 1);
+	close(fd);
+	comm[n > 0 ? n : 0] = 0;
+	return strncmp(comm, "bulwark-helper", 14) == 0;
+}
+
+/* Reads the live holders other than us; returns -1 when there is no holders file. */
+static int holders_read(int *pids)
+{
+	FILE *f = fopen(STATE_FILE, "re");
+	if (!f) return -1;
+	int n = 0, pid;
+	while (n < MAXHOLD && fscanf(f, "%d", &pid) == 1)
+		if (pid != getpid() && alive_helper(pid)) pids[n++] = pid;
+	fclose(f);
+	return n;
+}
+
+static void holders_write(const int *pids, int n, int add_self)
+{
+	FILE *f = fopen(STATE_FILE ".tmp", "we");
+	if (!f) return;
+	for (int i = 0; i < n; i++) fprintf(f, "%d\n", pids[i]);
+	if (add_self) fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+	rename(STATE_FILE ".tmp", STATE_FILE);
+}
+
 int bw_audit_open(void)
 {
 	uint32_t enabled = 0;
@@ -119,21 +176,24 @@ int bw_audit_open(void)
 	}
 	last_lost = lost;
 	have_lost = 1;
-	if (access(STATE_FILE, F_OK) == 0 && enabled == 1) {
-		/* A previous helper enabled audit and did not get to restore it. */
-		bw_audit_enabled_by_us = 1;
-		bw_log(1, "audit: taking over the restore duty of a helper that exited uncleanly");
-	} else if (enabled == 0) {
+	int lk = holders_lock();
+	int pids[MAXHOLD];
+	int n = holders_read(pids);
+	if (enabled == 0) {
 		rc = audit_set_enabled(1);
 		if (rc < 0) {
+			holders_unlock(lk);
 			bw_log(2, "audit: cannot enable auditing: %s", strerror(-rc));
 			return -1;
 		}
 		bw_audit_enabled_by_us = 1;
-		mkdir("/run/bulwark", 0700);
-		int fd = open(STATE_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd >= 0) close(fd);
+		holders_write(pids, n < 0 ? 0 : n, 1);
+	} else if (n >= 0) {
+		/* Switched on by another helper (alive, or killed before it could switch it off). */
+		bw_audit_enabled_by_us = 1;
+		holders_write(pids, n, 1);
 	}
+	holders_unlock(lk);
 	mc_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
 	if (mc_fd < 0) {
 		bw_log(2, "audit: socket: %s", strerror(errno));
@@ -155,8 +215,17 @@ int bw_audit_open(void)
 void bw_audit_close(void)
 {
 	if (bw_audit_enabled_by_us) {
-		audit_set_enabled(0);
-		unlink(STATE_FILE);
+		int lk = holders_lock();
+		int pids[MAXHOLD];
+		int n = holders_read(pids);
+		if (n > 0) {
+			holders_write(pids, n, 0);
+		} else {
+			uint32_t enabled = 0;
+			if (bw_audit_get(&enabled, NULL, NULL, NULL) == 0 && enabled == 1) audit_set_enabled(0);
+			unlink(STATE_FILE);
+		}
+		holders_unlock(lk);
 		bw_audit_enabled_by_us = 0;
 	}
 	if (mc_fd >= 0) close(mc_fd);

@@ -1,7 +1,7 @@
 // Helpers for the kernel-layer tests: a policy compiled from inline YAML, the audit and fanotify
 // backends with an event log that can be waited on, and a sandboxed shell.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compile, parsePolicyText, type RuleSet, type Subject } from '../../src/policy/index.js';
@@ -33,6 +33,20 @@ export function landlockAbi(): number {
   } catch {
     return 0;
   }
+}
+
+/** Pids of running bulwark-helper processes (a running agent shares the audit state). */
+export function otherHelpers(): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'bulwark-helper') out.push(Number(d));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
 }
 
 export function auditEnabled(): string {
