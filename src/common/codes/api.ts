@@ -49,7 +49,7 @@ export const apiCodes = defineCodes({
     code: 'BW7103',
     level: 'error',
     title: 'Policy change refused for this client',
-    help: 'Over loopback TCP only root (or the agent\'s own user) may change policies; use the unix socket, run the client as root, or configure mTLS.',
+    help: "Over loopback TCP only root (or the agent's own user) may change policies; use the unix socket, run the client as root, or configure mTLS.",
   },
   API_POLICY_CONFLICT: {
     code: 'BW7104',
