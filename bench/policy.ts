@@ -31,7 +31,9 @@ if (existsSync(corpus)) {
     n = loaded.files.length;
     rules = rs.rules.length;
   }
-  console.log(`corpus: ${n} files, ${rules} rules: read+validate+compile median ${median(times).toFixed(0)} ms`);
+  console.log(
+    `corpus: ${n} files, ${rules} rules: read+validate+compile median ${median(times).toFixed(0)} ms`,
+  );
 } else {
   console.log(`corpus not found at ${corpus}; skipping the compile measurement`);
 }
@@ -60,11 +62,19 @@ function makeRules(total: number): Policy[] {
       const kind = k % 10;
       if (kind < 5) rules.push({ path: `/srv/app${k % 997}/conf/file${k}.yaml`, action: 'Block' as const });
       else if (kind < 8) rules.push({ dir: `/srv/app${k % 997}/d${k}/`, recursive: kind === 6 });
-      else if (kind < 9) rules.push({ pattern: `/srv/app${k % 997}/logs/*${k}.log`, action: 'Audit' as const });
+      else if (kind < 9)
+        rules.push({ pattern: `/srv/app${k % 997}/logs/*${k}.log`, action: 'Audit' as const });
       else rules.push({ path: `/etc/app${k}.conf`, fromSource: ['/usr/bin/vi'] });
     }
     // Half the policies select the same workload (more candidates per lookup), half others.
-    out.push(policy({ name: `p${i}`, namespace: i % 2 ? 'prod' : `ns${i}`, labels: { app: i % 2 ? 'mysql' : 'web' }, rules }));
+    out.push(
+      policy({
+        name: `p${i}`,
+        namespace: i % 2 ? 'prod' : `ns${i}`,
+        labels: { app: i % 2 ? 'mysql' : 'web' },
+        rules,
+      }),
+    );
   }
   return out;
 }
@@ -102,7 +112,11 @@ for (const size of [10, 100, 1000, 10000]) {
   if (sink === 0) throw new Error('unreachable');
   const rate = median(rates);
   results.push({ size: rs.rules.length, rate });
-  console.log(`decide: ${rs.rules.length} rules: median ${(rate / 1e6).toFixed(2)} M calls/s over ${ROUNDS} x ${CALLS}`);
+  console.log(
+    `decide: ${rs.rules.length} rules: median ${(rate / 1e6).toFixed(2)} M calls/s over ${ROUNDS} x ${CALLS}`,
+  );
 }
 const growth = results[0].rate / results[results.length - 1].rate;
-console.log(`cost growth ${results[0].size} → ${results[results.length - 1].size} rules: ${growth.toFixed(2)}x`);
+console.log(
+  `cost growth ${results[0].size} → ${results[results.length - 1].size} rules: ${growth.toFixed(2)}x`,
+);
