@@ -224,7 +224,7 @@ test('hostPolicy stores a KubeArmorHostPolicy; networkPolicy is not enabled', as
 
 test('a policy the user wrote as a file is neither replaced nor deleted through PolicyService', async (t) => {
   const { dir, c } = await setup(t);
-  const own = readFileSync('/work/shared/seed/fim-policy.yaml', 'utf8');
+  const own = readFileSync(new URL('../../../deploy/policies/fim.yaml', import.meta.url), 'utf8');
   writeFileSync(join(dir, 'fim.yaml'), own);
   for (const type of ['ADDED', 'DELETED']) {
     const r = await unaryWithTrailer(c.policy, 'containerPolicy', { policy: seedEnvelope(type) });
