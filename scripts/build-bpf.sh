@@ -5,7 +5,7 @@
 # scripts/vm/prepare.sh); default: generated from this host's /sys/kernel/btf/vmlinux. It is a
 # build product, never committed. OUT_DIR (default build/bpf) receives:
 #   bulwark_lsm.bpf.o   the CO-RE object        bulwark-bpf   static loader/driver (libbpf.a)
-#   opsrun              static operation runner for the VM tests (test/vm/progs/opsrun.c)
+#   opsrun, fileload    static operation runner and benchmark workload for the VM tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${2:-build/bpf}
@@ -22,3 +22,4 @@ bpftool gen skeleton "$out/bulwark_lsm.bpf.o" name bulwark_lsm >"$out/bulwark_ls
 gcc -O2 -Wall -static -I"$out" -Ibpf/include native/bpf-loader/*.c -o "$out/bulwark-bpf" \
   -l:libbpf.a -l:libelf.a -l:libz.a
 gcc -O2 -Wall -static test/vm/progs/opsrun.c -o "$out/opsrun"
+gcc -O2 -Wall -static test/vm/progs/fileload.c -o "$out/fileload"
