@@ -50,6 +50,7 @@ struct fanotify_event_info_pidfd {
 	      FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR)
 
 static int fan_fd = -1;
+static pid_t self_pid;
 /* why events were not sent (bw_fan_summary) */
 static uint64_t n_read, n_own, n_nothing, n_unresolved, n_filtered, n_overflow;
 
@@ -73,6 +74,7 @@ int bw_fan_open(int unlimited_queue)
 	unsigned flags = FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_TARGET_FID |
 			 FAN_REPORT_PIDFD | FAN_CLOEXEC | FAN_NONBLOCK;
 	if (unlimited_queue) flags |= FAN_UNLIMITED_QUEUE;
+	self_pid = getpid();
 	fan_fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (fan_fd < 0) bw_log(2, "fanotify_init: %s", strerror(errno));
 	return fan_fd;
@@ -395,10 +397,9 @@ void bw_fan_read(void)
 			}
 			uint64_t mask = m->mask;
 			/* A directory renamed, moved or deleted: cached paths beneath it are stale. */
-			if ((mask & (FAN_MOVE_SELF | FAN_DELETE_SELF)) ||
-			    ((mask & (FAN_RENAME | FAN_DELETE)) && (mask & FAN_ONDIR)))
+			if ((mask & FAN_ONDIR) && (mask & (FAN_MOVE_SELF | FAN_DELETE_SELF | FAN_RENAME | FAN_DELETE)))
 				if (dcount) dcache_clear();
-			int own = m->pid == getpid();
+			int own = m->pid == self_pid;
 			/* DELETE_SELF comes with the ATTRIB of the last link going away, on an object with no
 			 * name left: the parent's FAN_DELETE already reported it. Self events only invalidate. */
 			int reportable = (mask & (FAN_CREATE | FAN_DELETE | FAN_MODIFY | FAN_RENAME | FAN_ATTRIB)) != 0 &&

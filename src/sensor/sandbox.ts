@@ -37,8 +37,13 @@ export interface SandboxedProcess {
 }
 
 /** The launcher's command line for a plan (for logs and for running it by hand). */
-export function sandboxCommand(plan: LandlockPlan, argv: string[], opts: SandboxOptions = {}): string[] {
-  const args = [nativeBinary('bulwark-sandbox'), '--status-fd', '3'];
+export function sandboxCommand(
+  plan: LandlockPlan,
+  argv: string[],
+  opts: SandboxOptions & { statusFd?: number } = {},
+): string[] {
+  const args = [nativeBinary('bulwark-sandbox')];
+  if (opts.statusFd !== undefined) args.push('--status-fd', String(opts.statusFd));
   if (opts.cgroup) args.push('--cgroup', opts.cgroup);
   if (opts.noLog) args.push('--no-log');
   return [...args, ...planArgs(plan), '--', ...argv];
@@ -52,7 +57,7 @@ export function spawnSandboxed(
   if (!argv.length) throw new BulwarkError('CLI_USAGE', 'no program to run');
   if (plan.handled && plan.abi === 0)
     throw new BulwarkError('SENSOR_LANDLOCK_UNAVAILABLE', 'the plan needs Landlock, which this kernel lacks');
-  const [bin, ...args] = sandboxCommand(plan, argv, opts);
+  const [bin, ...args] = sandboxCommand(plan, argv, { ...opts, statusFd: 3 });
   const io = opts.stdio ?? 'inherit';
   const spawnOpts: SpawnOptions = { cwd: opts.cwd, env: opts.env, stdio: [io, io, io, 'pipe'] };
   const child = spawn(bin, args, spawnOpts);

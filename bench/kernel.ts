@@ -1,0 +1,193 @@
+// Kernel-layer overhead and event throughput, on an ext4 image on a loop device in /dev/shm (the
+// /tmp disk varies 2-8x between identical runs here).
+//
+//   node --import tsx bench/kernel.ts [--rounds 3] [--files 100000] [--no-untar] [--flood 300000]
+//
+// Workloads: bench/progs/smallfiles.c (N small files created, written, read, unlinked) and
+// `tar xf` of an archive of /usr/share. Each runs, alternating in every round, with no Bulwark,
+// inside a Landlock sandbox (bulwark-sandbox with a plan protecting a sibling tree readOnly), and
+// with fanotify monitoring on (FanotifyBackend watching the workload's tree, events consumed by
+// Node). Prints medians and ratios. Then: events/s delivered into Node from a flood writer.
+// Needs root; sets up and tears down the image, loop device and mount itself.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { FanotifyBackend, planLandlock, sandboxCommand, type LandlockPlan } from '../src/sensor/index.js';
+import type { CompiledRule, RuleSet } from '../src/policy/types.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const ROUNDS = opt('rounds', 3);
+const FILES = opt('files', 100_000);
+const FLOOD = opt('flood', 300_000);
+const UNTAR = !args.includes('--no-untar');
+
+const sh = (cmd: string, a: string[]): string => execFileSync(cmd, a, { encoding: 'utf8' }).trim();
+
+function run(argv: string[]): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const c = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+    c.on('exit', (code) =>
+      code === 0
+        ? resolve(Number(process.hrtime.bigint() - t0) / 1e6)
+        : reject(new Error(`${argv.join(' ')} exited ${code}`)),
+    );
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function blockRule(target: string): CompiledRule {
+  return {
+    id: 1,
+    policy: 0,
+    kind: 'dir',
+    target,
+    written: target,
+    aliases: [],
+    recursive: true,
+    readOnly: true,
+    ownerOnly: false,
+    fromSource: [],
+    action: 'Block',
+    severity: 0,
+    tags: [],
+    message: '',
+    field: 'bench',
+    index: 0,
+    pos: { file: 'bench', line: 1, col: 1 },
+  };
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0)
+    throw new Error('bench/kernel.ts needs root (loop device, fanotify, Landlock)');
+  const work = mkdtempSync('/dev/shm/bw-bench-');
+  const img = path.join(work, 'fs.img');
+  const mnt = path.join(work, 'mnt');
+  let loop = '';
+  let mounted = false;
+  const fan = new FanotifyBackend();
+  let fanOpen = false;
+  try {
+    mkdirSync(mnt);
+    sh('cc', ['-O2', '-o', path.join(work, 'smallfiles'), 'bench/progs/smallfiles.c']);
+    sh('cc', ['-O2', '-o', path.join(work, 'flood'), 'test/progs/flood.c']);
+    sh('truncate', ['-s', '3G', img]);
+    sh('mkfs.ext4', ['-q', '-F', img]);
+    loop = sh('losetup', ['-f', '--show', img]);
+    sh('mount', [loop, mnt]);
+    mounted = true;
+    const tar = path.join(work, 'share.tar');
+    if (UNTAR) {
+      process.stderr.write('bench: archiving /usr/share into /dev/shm\n');
+      execFileSync('tar', ['cf', tar, '-C', '/usr', 'share'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    }
+    const prot = path.join(mnt, 'protected');
+    mkdirSync(prot);
+    // The plan is made per run, after the run's directory exists (Landlock grants what exists).
+    const wrap = (setup: string, argv: string[]): string[] => {
+      if (setup !== 'landlock') return argv;
+      const plan: LandlockPlan = planLandlock({
+        rules: [blockRule(`${prot}/`)],
+        whitelist: false,
+        posture: 'audit',
+        abi: 7,
+      });
+      return sandboxCommand(plan, argv);
+    };
+
+    // fanotify monitoring: the whole loop filesystem marked, the workload tree watched.
+    let events = 0;
+    fan.onBatch((evs) => (events += evs.length));
+    await fan.open();
+    fanOpen = true;
+    const setups = ['none', 'landlock', 'fanotify'] as const;
+    const results: Record<string, Record<string, number[]>> = { smallfiles: {}, untar: {} };
+    for (const w of Object.keys(results)) for (const s of setups) results[w][s] = [];
+    let n = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const s of setups) {
+        const dir = path.join(mnt, `w${n++}`);
+        mkdirSync(dir);
+        if (s === 'fanotify') {
+          await fan.applyRuleSet({
+            rules: [{ ...blockRule(`${dir}/`), action: 'Audit' }],
+          } as unknown as RuleSet);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        results.smallfiles[s].push(await run(wrap(s, [path.join(work, 'smallfiles'), dir, String(FILES)])));
+        if (UNTAR) results.untar[s].push(await run(wrap(s, ['tar', 'xf', tar, '-C', dir])));
+        if (s === 'fanotify') {
+          await fan.applyRuleSet({ rules: [] } as unknown as RuleSet);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        rmSync(dir, { recursive: true, force: true });
+        execFileSync('sync');
+        process.stderr.write(`bench: round ${round + 1} ${s} done\n`);
+      }
+    }
+    console.log(
+      `\nworkload overhead (ext4 on loop in /dev/shm; ${ROUNDS} alternating rounds; median ms; ratio to none)`,
+    );
+    console.log('workload            none      landlock          fanotify');
+    for (const [w, r] of Object.entries(results)) {
+      if (!r.none.length) continue;
+      const base = median(r.none);
+      const cell = (s: string): string => `${median(r[s]).toFixed(0)} (x${(median(r[s]) / base).toFixed(2)})`;
+      console.log(
+        `${w.padEnd(16)} ${base.toFixed(0).padStart(7)}  ${cell('landlock').padStart(16)}  ${cell('fanotify').padStart(16)}`,
+      );
+    }
+    console.log(`(fanotify events delivered during the runs: ${events})`);
+
+    // Throughput into Node: flood writer, one process, consumer counting.
+    const fdir = path.join(mnt, 'flood');
+    mkdirSync(fdir);
+    await fan.applyRuleSet({ rules: [{ ...blockRule(`${fdir}/`), action: 'Audit' }] } as unknown as RuleSet);
+    await new Promise((r) => setTimeout(r, 200));
+    let got = 0;
+    let gaps = 0;
+    let first = 0n;
+    let last = 0n;
+    fan.onBatch((evs) => {
+      const now = process.hrtime.bigint();
+      for (const e of evs) {
+        if (e.kind === 'gap') gaps++;
+        else if (e.kind === 'change' && e.path.startsWith(fdir)) {
+          if (!first) first = now;
+          got++;
+        }
+      }
+      last = now;
+    });
+    const wms = await run([path.join(work, 'flood'), fdir, String(FLOOD)]);
+    let seen = -1;
+    while (seen !== got) {
+      seen = got;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const secs = Number(last - first) / 1e9;
+    console.log(
+      `\nevent throughput into Node: ${got} change events in ${secs.toFixed(2)} s = ${Math.round(got / secs)} events/s ` +
+        `(flood writer of ${FLOOD} create+unlink pairs took ${wms.toFixed(0)} ms; ${gaps} gap events)`,
+    );
+  } finally {
+    if (fanOpen) await fan.close();
+    if (mounted) execFileSync('umount', [mnt]);
+    if (loop) execFileSync('losetup', ['-d', loop]);
+    if (existsSync(work)) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
