@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -272,4 +273,37 @@ test('a port already in use is a coded error', async () => {
   } finally {
     await first.close();
   }
+});
+
+test('HTTPS on a network address: metrics over TLS, client certificates when a CA is set', async (t) => {
+  const certs = makeCerts();
+  const api = await startApi(
+    {
+      grpc: false,
+      http: { address: '0.0.0.0:0', tls: { cert: certs.cert, key: certs.key, clientCa: certs.ca } },
+    },
+    { alerts: new TestAlertSource() },
+  );
+  t.after(() => api.close());
+  assert.match(api.http!.url, /^https:\/\/0\.0\.0\.0:\d+$/);
+  const get = (withCert: boolean): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: api.http!.port,
+          path: '/healthz',
+          ca: readFileSync(certs.ca),
+          ...(withCert ? { cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) } : {}),
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  assert.equal(await get(true), 200);
+  await assert.rejects(get(false));
 });

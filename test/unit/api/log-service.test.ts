@@ -259,3 +259,25 @@ test('streaming clients beyond maxClients are refused with RESOURCE_EXHAUSTED', 
   a.call.cancel();
   fourth.call.cancel();
 });
+
+test('grpc.health.v1 Watch streams status changes', async (t) => {
+  let ready = false;
+  const api = await start(new TestAlertSource(), () => ready);
+  t.after(() => api.close());
+  const h = healthClient(`127.0.0.1:${api.grpc!.healthPort}`);
+  t.after(() => h.close());
+  const w = h.Watch({ service: '' }) as grpc.ClientReadableStream<Msg>;
+  const seen: unknown[] = [];
+  w.on('data', (m: Msg) => seen.push(m.status));
+  w.on('error', () => undefined);
+  await waitFor(() => seen.length === 1, 'first status');
+  ready = true;
+  await waitFor(() => seen.length === 2, 'the change', 5000);
+  assert.deepEqual(seen, ['NOT_SERVING', 'SERVING']);
+  const u = h.Watch({ service: 'nope.Service' }) as grpc.ClientReadableStream<Msg>;
+  const first = await new Promise<Msg>((resolve) => u.once('data', resolve));
+  u.on('error', () => undefined);
+  assert.equal(first.status, 'SERVICE_UNKNOWN');
+  w.cancel();
+  u.cancel();
+});

@@ -11,7 +11,14 @@ import * as grpc from '@grpc/grpc-js';
 import { DirectoryPolicyStore, startApi, type ApiHandles } from '../../../src/api/index.js';
 import { parsePolicyText } from '../../../src/policy/index.js';
 import { TestAlertSource } from '../../helpers/alert-source.js';
-import { clients, unary, unaryWithTrailer, type Clients } from '../../helpers/grpc-client.js';
+import {
+  clients,
+  collect,
+  unary,
+  unaryWithTrailer,
+  waitFor,
+  type Clients,
+} from '../../helpers/grpc-client.js';
 
 /** The seed policy as karmor sends it: K8sKubeArmorPolicyEvent marshalled by Go's encoding/json. */
 function seedEnvelope(type: string, overrides: Record<string, unknown> = {}): Buffer {
@@ -296,4 +303,29 @@ test('over loopback TCP, a non-root user cannot change policies', async (t) => {
   // The same request from root is applied: the refusal above was about the user, not the request.
   assert.equal((await call(0)).code, grpc.status.OK);
   assert.deepEqual(readdirSync(dir), [KSP_FILE]);
+});
+
+test('WatchMessages clients are told about applied policy changes', async (t) => {
+  const { c, api } = await setup(t);
+  const s = collect(c.log, 'WatchMessages', '');
+  await waitFor(() => api.grpc!.hub.clientCount() === 1, 'messages client');
+  await unary(c.policy, 'containerPolicy', { policy: seedEnvelope('ADDED') });
+  await unary(c.policy, 'containerPolicy', { policy: seedEnvelope('DELETED') });
+  await waitFor(() => s.messages.length === 2, 'two messages');
+  assert.deepEqual(
+    s.messages.map((m) => [m.Type, m.Level, m.Message]),
+    [
+      [
+        'Message',
+        'INFO',
+        'container policy wordpress-mysql/harden-mysql-file-integrity-monitoring applied through PolicyService',
+      ],
+      [
+        'Message',
+        'INFO',
+        'container policy wordpress-mysql/harden-mysql-file-integrity-monitoring deleted through PolicyService',
+      ],
+    ],
+  );
+  s.call.cancel();
 });
