@@ -56,6 +56,7 @@ async function run(mode: 'burst' | 'paced', alerts: Alert[]): Promise<RunResult>
       for (const m of ms) a.push(m);
     },
   });
+  await sinks.open();
   let writeNs = 0n;
   const t0 = performance.now();
   if (mode === 'burst') {

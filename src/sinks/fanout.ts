@@ -34,6 +34,8 @@ export interface SinksConfig {
 }
 
 export interface SinkSet {
+  /** Opens every sink now (optional; sinks otherwise open at their first alert). Never rejects. */
+  open(): Promise<void>;
   /** Queues the alert on every sink. O(sinks), never blocks or throws. Returns how many sinks dropped it. */
   write(alert: Alert): number;
   stats(): SinkSetStats;
@@ -125,6 +127,9 @@ export function createSinks(config: SinksConfig): SinkSet {
 
   return {
     names,
+    async open(): Promise<void> {
+      await Promise.all(runners.map((r) => r.open()));
+    },
     write(alert: Alert): number {
       let refused = 0;
       for (const r of runners) if (!r.push(alert)) refused++;

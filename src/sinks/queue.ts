@@ -164,9 +164,19 @@ export class SinkRunner {
     }
   }
 
-  private async drain(): Promise<void> {
+  /**
+   * Opens the backend now rather than at the first alert, so startup errors show at once and the
+   * first alerts do not wait for a connection. Failures are handled as in drain (backoff, events).
+   */
+  async open(): Promise<void> {
+    if (this.state !== 'idle' || this.draining) return;
+    this.draining = true;
+    await this.drain(true);
+  }
+
+  private async drain(openOnly = false): Promise<void> {
     try {
-      while (this.queue.length > 0 && this.state !== 'closed') {
+      while ((this.queue.length > 0 || openOnly) && this.state !== 'closed') {
         if (this.state !== 'open') {
           try {
             await this.closing;
@@ -181,6 +191,10 @@ export class SinkRunner {
             this.downSince = 0;
           }
           this.state = 'open';
+        }
+        if (openOnly) {
+          openOnly = false;
+          continue;
         }
         const batch = this.queue.take(this.batchSize);
         try {

@@ -88,8 +88,7 @@ export class AlertStore {
   private readonly maxAgeSec: number;
   private readonly now: () => number;
   private rowCount = 0;
-  private insertStmt: Database.Statement | undefined;
-  private insertMany: ((alerts: readonly Alert[]) => void) | undefined;
+  private insertMany: ((rows: readonly StoreRow[]) => void) | undefined;
   private readonly stmts = new Map<string, Database.Statement>();
 
   private constructor(path: string, db: Database.Database, opts: StoreOptions) {
@@ -144,36 +143,24 @@ export class AlertStore {
 
   /** Inserts alerts in one transaction, then prunes if over bounds. Returns rows pruned. */
   insert(alerts: readonly Alert[]): number {
+    return this.insertRows(alerts.map(toRow));
+  }
+
+  /** insert() for rows already made by toRow() (the store worker receives these). */
+  insertRows(rows: readonly StoreRow[]): number {
     if (!this.insertMany) {
-      this.insertStmt = this.db.prepare(
+      const stmt = this.db.prepare(
         `INSERT INTO alerts (time_us, kind, type, namespace, pod, container, operation, resource, source,
            labels, policy, action, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      const stmt = this.insertStmt;
       const bump = this.stmt(BUMP_SQL);
-      this.insertMany = this.db.transaction((batch: readonly Alert[]) => {
-        for (const a of batch) {
-          stmt.run(
-            alertMicros(a),
-            isLogType(a.Type) ? 'log' : 'alert',
-            a.Type,
-            a.NamespaceName ?? '',
-            a.PodName ?? '',
-            a.ContainerName ?? '',
-            a.Operation ?? '',
-            a.Resource ?? '',
-            a.Source ?? '',
-            a.Labels ?? '',
-            a.PolicyName ?? '',
-            a.Action ?? '',
-            formatJson(a),
-          );
-        }
+      this.insertMany = this.db.transaction((batch: readonly StoreRow[]) => {
+        for (const r of batch) stmt.run(r);
         bump.run('inserted', batch.length);
       });
     }
-    this.insertMany(alerts);
-    this.rowCount += alerts.length;
+    this.insertMany(rows);
+    this.rowCount += rows.length;
     return this.prune();
   }
 
@@ -282,6 +269,41 @@ export class AlertStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** The column values of one alert, in INSERT order (see SCHEMA). */
+export type StoreRow = [
+  number,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
+
+export function toRow(a: Alert): StoreRow {
+  return [
+    alertMicros(a),
+    isLogType(a.Type) ? 'log' : 'alert',
+    a.Type,
+    a.NamespaceName ?? '',
+    a.PodName ?? '',
+    a.ContainerName ?? '',
+    a.Operation ?? '',
+    a.Resource ?? '',
+    a.Source ?? '',
+    a.Labels ?? '',
+    a.PolicyName ?? '',
+    a.Action ?? '',
+    formatJson(a),
+  ];
 }
 
 function toStored(row: Row): StoredAlert {

@@ -49,6 +49,14 @@ test('dead sinks (refused socket, full disk) are counted and do not hold back th
     store: { stateDir: dir },
     queue: { backoffMinMs: 20, backoffMaxMs: 40, capacity: 1000 },
   });
+  // Opening up front: the working sinks are open, the refused one has failed (and backs off).
+  await sinks.open();
+  const opened = Object.fromEntries(sinks.stats().sinks.map((s) => [s.name, s]));
+  assert.equal(opened.store.state, 'open');
+  assert.equal(opened.file.state, 'open');
+  assert.ok(opened['syslog-tcp'].failures >= 1);
+  assert.notEqual(opened['syslog-tcp'].state, 'open');
+  assert.equal(opened['syslog-tcp'].dropped, 0);
   const N = 300;
   const t0 = performance.now();
   for (let i = 0; i < N; i++) sinks.write(numberedAlert(i));

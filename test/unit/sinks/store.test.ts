@@ -226,3 +226,26 @@ test('opening a missing store read-only, or a newer schema, is a clear error', (
     (e: unknown) => isBulwarkError(e) && e.code === 'BW6003',
   );
 });
+
+test('a store that cannot be opened (worker side) fails softly: reported, queued alerts counted at close', async (t) => {
+  const dir = tmp(t);
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(dir, 'not-a-dir'), 'x');
+  const events: string[] = [];
+  const sinks = createSinks({
+    store: { path: join(dir, 'not-a-dir', 'alerts.db'), queue: { backoffMinMs: 10, backoffMaxMs: 20 } },
+    onEvent: (e) => events.push(e.kind === 'failed' ? `failed:${e.code}` : e.kind),
+  });
+  t.after(() => sinks.close(50));
+  for (let i = 0; i < 5; i++) sinks.write(numberedAlert(i));
+  const end = Date.now() + 20_000;
+  while (sinks.stats().sinks[0].failures < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  const s = sinks.stats().sinks[0];
+  assert.equal(s.delivered, 0);
+  assert.equal(s.queued, 5, 'nothing lost while the store is down');
+  assert.ok(s.failures >= 2, 'reopened with backoff');
+  assert.match(s.lastError ?? '', /BW6001|cannot open alert store/);
+  assert.ok(events.some((e) => e.startsWith('failed:')));
+  await sinks.close(50);
+  assert.equal(sinks.stats().sinks[0].droppedBy.closed, 5);
+});

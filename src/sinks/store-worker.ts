@@ -1,0 +1,45 @@
+// The store sink's worker thread: owns the SQLite connection so that transactions, pruning and
+// WAL checkpoints never run on the agent's event loop. Protocol (structured clone):
+//   in:  { id, op: 'insert', rows: StoreRow[] } | { id, op: 'close' }
+//   out: { id, ok: true, pruned } | { id, ok: false, code, message }; on startup { id: 0, ok }.
+import { parentPort, workerData } from 'node:worker_threads';
+import { AlertStore, type StoreOptions, type StoreRow } from './store.js';
+
+type Request = { id: number; op: 'insert'; rows: StoreRow[] } | { id: number; op: 'close' };
+
+const port = parentPort;
+if (!port) throw new Error('store-worker must run in a worker thread');
+
+function failure(id: number, e: unknown): { id: number; ok: false; code: string; message: string } {
+  const code = (e as { code?: unknown }).code;
+  return {
+    id,
+    ok: false,
+    code: typeof code === 'string' ? code : 'error',
+    message: e instanceof Error ? e.message : String(e),
+  };
+}
+
+let store: AlertStore | undefined;
+try {
+  const data = workerData as { path: string; opts: StoreOptions };
+  store = AlertStore.open(data.path, data.opts);
+  port.postMessage({ id: 0, ok: true, pruned: 0 });
+} catch (e) {
+  port.postMessage(failure(0, e));
+}
+
+port.on('message', (m: Request) => {
+  if (!store) return port.postMessage(failure(m.id, new Error('store is not open')));
+  try {
+    if (m.op === 'insert') port.postMessage({ id: m.id, ok: true, pruned: store.insertRows(m.rows) });
+    else {
+      store.close();
+      store = undefined;
+      port.postMessage({ id: m.id, ok: true, pruned: 0 });
+      port.close();
+    }
+  } catch (e) {
+    port.postMessage(failure(m.id, e));
+  }
+});
