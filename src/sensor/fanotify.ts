@@ -4,6 +4,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { RuleSet } from '../policy/types.js';
+import { FEAT } from './abi.js';
 import { HelperBackend, type HelperBackendOptions } from './helper-backend.js';
 
 export interface FanotifyOptions extends HelperBackendOptions {
@@ -76,6 +77,10 @@ export class FanotifyBackend extends HelperBackend {
 
   protected source(): 'fanotify' {
     return 'fanotify';
+  }
+
+  protected required(): { feature: number; code: 'SENSOR_FANOTIFY_UNAVAILABLE' } {
+    return { feature: FEAT.fanotify, code: 'SENSOR_FANOTIFY_UNAVAILABLE' };
   }
 
   /** Trees watched after the last applyRuleSet (for the start-up log). */

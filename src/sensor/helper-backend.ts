@@ -1,5 +1,6 @@
 // Shared part of the backends that read the native helper: frames → SensorEvents, one batch per
 // pipe read, counters, gap events for helper crashes, overflows and audit losses.
+import { BulwarkError } from '../common/errors.js';
 import type { RuleSet } from '../policy/types.js';
 import { GAP_CAUSE, type Frame, type GapFrame } from './abi.js';
 import { decodeDenial } from './audit-decode.js';
@@ -57,8 +58,31 @@ export abstract class HelperBackend implements SensorBackend {
 
   protected abstract source(): 'landlock' | 'fanotify';
 
+  /** The hello feature bit this backend needs, and the error when the helper could not get it. */
+  protected abstract required(): {
+    feature: number;
+    code: 'SENSOR_AUDIT_UNAVAILABLE' | 'SENSOR_FANOTIFY_UNAVAILABLE';
+  };
+
+  /** Starts the helper; throws when it cannot start or cannot open its kernel interface. */
   async open(): Promise<void> {
-    await this.helper.start();
+    const logs: string[] = [];
+    const onLog = this.opts.onLog;
+    this.opts.onLog = (level, text) => {
+      if (level >= 2) logs.push(text);
+      onLog?.(level, text);
+    };
+    let hello;
+    try {
+      hello = await this.helper.start();
+    } catch (e) {
+      throw new BulwarkError('SENSOR_HELPER_FAILED', (e as Error).message);
+    }
+    const need = this.required();
+    if (!(hello.features & need.feature)) {
+      await this.helper.stop();
+      throw new BulwarkError(need.code, `${this.name}: ${logs.join('; ') || 'the helper could not open it'}`);
+    }
   }
 
   abstract applyRuleSet(ruleSet: RuleSet): Promise<void>;

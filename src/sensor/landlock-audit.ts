@@ -2,6 +2,7 @@
 // (read-only multicast group). Landlock domains are fixed when a workload starts, so a new rule
 // set changes nothing here; it applies to workloads started afterwards (sandbox.ts).
 import type { RuleSet } from '../policy/types.js';
+import { FEAT } from './abi.js';
 import { HelperBackend, type HelperBackendOptions } from './helper-backend.js';
 
 export interface LandlockAuditOptions extends HelperBackendOptions {
@@ -18,6 +19,10 @@ export class LandlockAuditBackend extends HelperBackend {
 
   protected source(): 'landlock' {
     return 'landlock';
+  }
+
+  protected required(): { feature: number; code: 'SENSOR_AUDIT_UNAVAILABLE' } {
+    return { feature: FEAT.audit, code: 'SENSOR_AUDIT_UNAVAILABLE' };
   }
 
   applyRuleSet(_ruleSet: RuleSet): Promise<void> {
