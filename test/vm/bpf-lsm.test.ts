@@ -29,6 +29,21 @@ import {
   type Planned,
 } from './scenario.js';
 
+// A path deeper than the walk limit (256 levels): no rule of the set covers it, so decide() would
+// allow the write, but the kernel cannot see whether a rule above the limit applies and blocks it
+// (fail closed, reported as truncatedWalk); the read stays allowed (no rule can block reads).
+const TOO_DEEP = `
+${LOADER} apply /plans/matrix-host.plan > /dev/null
+d=/toodeep; i=0; while [ $i -lt 300 ]; do d=$d/d; i=$((i+1)); done
+mkdir -p $d && echo seed > $d/f
+${LOADER} watch --out /tmp/evdeep > /dev/null 2>&1 & W=$!
+sleep 0.3
+if sh -c 'echo $$ > /sys/fs/cgroup/cgroup.procs; echo x >> '$d'/f' 2>/dev/null; then echo "@@CHECK FAIL too-deep-write allowed"; else echo "@@CHECK PASS too-deep-write-blocked"; fi
+if sh -c 'echo $$ > /sys/fs/cgroup/cgroup.procs; cat '$d'/f' >/dev/null 2>&1; then echo "@@CHECK PASS too-deep-read-allowed"; else echo "@@CHECK FAIL too-deep-read denied"; fi
+sleep 0.3; kill $W; wait $W
+grep -q '"truncatedWalk":true' /tmp/evdeep && echo "@@CHECK PASS too-deep-reported" || echo "@@CHECK FAIL too-deep-reported $(cat /tmp/evdeep)"
+`;
+
 const PERSISTENCE = `
 # --- persistence: the agent (watch) is killed, enforcement holds, a new one sees events
 ${LOADER} apply /plans/matrix-host.plan > /dev/null
@@ -73,13 +88,17 @@ test('BPF-LSM enforcer in a VM: matrix, fromSource, ownerOnly, patterns, posture
     files.push(...g.files);
     script.push(g.script);
   }
-  script.push(PERSISTENCE);
+  script.push(TOO_DEEP, PERSISTENCE);
   files.push({ guest: '/tests/bpf.sh', content: `${script.join('\n')}\n`, mode: 0o755 });
   const initrd = makeInitrd(vm, files, path.join(REPO, 'build/vm/initrd-bpf.gz'));
   const r = await boot({ vm, initrd, tests: ['bpf'], timeoutMs: 180_000 });
   assert.deepEqual(bootProblems(r), [], 'the guest ran cleanly');
   assert.deepEqual(channel(r, 'PROBE'), ['{"bpfLsm":true}']);
-  assert.ok(r.checks.some((c) => c.name === 'holds-after-sigkill' && c.pass));
+  for (const name of ['holds-after-sigkill', 'events-resume', 'released', 'too-deep-write-blocked'])
+    assert.ok(
+      r.checks.some((c) => c.name === name && c.pass),
+      name,
+    );
 
   for (const p of planned) {
     const o = outcomeOf(p, r);

@@ -298,5 +298,29 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+SCENARIOS.push({
+  // a filesystem mounted below a protected directory: the rule reaches it through the alias on
+  // the mount's root (the parent walk stops at a filesystem root)
+  name: 'mount-below',
+  policy: hostPolicy(
+    'mount-below',
+    `    matchDirectories:
+    - dir: /mb/
+      recursive: true
+      readOnly: true
+`,
+  ),
+  prep: [
+    'mkdir -p /mb/tmpfs',
+    'mountpoint -q /mb/tmpfs || mount -t tmpfs tmpfs /mb/tmpfs',
+    'mkdir -p /mb/tmpfs/sub',
+  ],
+  cases: [
+    { op: 'write', path: '/mb/tmpfs/f' },
+    { op: 'create', path: '/mb/tmpfs/sub/new' },
+    { op: 'read', path: '/mb/tmpfs/f' },
+  ],
+});
+
 export const DEEP_DIR = deepDir;
 export const LONG_DIR = longDir;

@@ -52,6 +52,8 @@ export interface Scenario {
   cases: Case[];
   /** Collect ring-buffer events (default true; the differential runs skip it). */
   events?: boolean;
+  /** Shell lines run in the guest before the plan is applied (mounts, fixtures). */
+  prep?: string[];
 }
 
 export interface Planned {
@@ -122,6 +124,7 @@ export function guestPart(p: Planned): { files: GuestFile[]; script: string } {
     'umask 000',
     `mkdir -p ${WORKLOAD_CG}`,
     ...[...dirs].map((d) => `mkdir -p '${d}'`),
+    ...(p.scenario.prep ?? []),
     `if ${LOADER} apply /plans/${n}.plan > /tmp/apply-${n} 2>&1; then echo "@@CHECK PASS apply-${n}"; else echo "@@CHECK FAIL apply-${n} $(tr '\\n' ' ' < /tmp/apply-${n})"; fi`,
   ];
   const events = p.scenario.events !== false;
