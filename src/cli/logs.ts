@@ -28,6 +28,7 @@ interface LogsOpts {
   type: 'alert' | 'log' | 'all';
   interval: string;
   grpc?: string;
+  grpcTls?: string;
 }
 
 const USAGE_CODES = new Set<string>([
@@ -65,8 +66,15 @@ class Out {
     const chunk = this.buf;
     this.buf = '';
     await new Promise<void>((resolve) => {
-      if (process.stdout.write(chunk)) resolve();
-      else process.stdout.once('drain', resolve);
+      if (process.stdout.write(chunk)) return resolve();
+      // An EPIPE (reader gone) never drains: stop waiting on error too.
+      const done = (): void => {
+        process.stdout.off('drain', done);
+        process.stdout.off('error', done);
+        resolve();
+      };
+      process.stdout.once('drain', done);
+      process.stdout.once('error', done);
     });
   }
 }
@@ -116,6 +124,10 @@ export function registerLogs(program: Command): void {
       '--grpc <host:port>',
       'read live from a KubeArmor LogService (Bulwark, KubeArmor or kubearmor-relay, port 32767) instead of the store',
     )
+    .option(
+      '--grpc-tls <dir>',
+      'with --grpc: use TLS with ca.crt, and client.crt/client.key when present (karmor --tlsCertPath layout)',
+    )
     .addOption(new Option('--interval <ms>', 'polling interval of --follow').default('250').hideHelp())
     .addHelpText(
       'after',
@@ -160,7 +172,7 @@ async function runLogs(opts: LogsOpts): Promise<void> {
   if (opts.grpc !== undefined) {
     if (opts.since !== undefined)
       throw new BulwarkError('CLI_USAGE', '--since cannot be used with --grpc: a live stream has no history');
-    await logsFromGrpc(opts.grpc, spec, format, limit);
+    await logsFromGrpc(opts.grpc, spec, format, limit, opts.grpcTls);
     process.exitCode = EXIT.OK;
     return;
   }

@@ -3,8 +3,7 @@
 // before anything listens. TLS and mTLS are exercised with real certificates made by openssl.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,73 +13,20 @@ import { DirectoryPolicyStore, planApi, startApi } from '../../../src/api/index.
 import { parseListenAddress } from '../../../src/api/listen.js';
 import { TestAlertSource } from '../../helpers/alert-source.js';
 import { clients, unary } from '../../helpers/grpc-client.js';
+import { makeCerts as makeTestCerts, type TestCerts } from '../../helpers/certs.js';
 
 function code(e: unknown): string {
   return isBulwarkError(e) ? e.code : String(e);
 }
 
 const store = new DirectoryPolicyStore('/nonexistent');
-const tlsDir = mkdtempSync(join(tmpdir(), 'bulwark-tls-'));
-process.on('exit', () => rmSync(tlsDir, { recursive: true, force: true }));
+const certDirs: string[] = [];
+process.on('exit', () => certDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, all from the CA. */
-function makeCerts(): Record<'ca' | 'caKey' | 'cert' | 'key' | 'clientCert' | 'clientKey', string> {
-  const f = (n: string): string => join(tlsDir, n);
-  const ossl = (...args: string[]): void => {
-    execFileSync('openssl', args, { stdio: 'pipe' });
-  };
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ossl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    f('ca.crt'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=bulwark-test-ca',
-  );
-  writeFileSync(f('san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  for (const who of ['server', 'client']) {
-    ossl(
-      'req',
-      ...ec,
-      '-keyout',
-      f(`${who}.key`),
-      '-out',
-      f(`${who}.csr`),
-      '-subj',
-      `/CN=bulwark-test-${who}`,
-    );
-    ossl(
-      'x509',
-      '-req',
-      '-in',
-      f(`${who}.csr`),
-      '-CA',
-      f('ca.crt'),
-      '-CAkey',
-      f('ca.key'),
-      '-CAcreateserial',
-      '-out',
-      f(`${who}.crt`),
-      '-days',
-      '1',
-      '-extfile',
-      f('san.ext'),
-    );
-  }
-  return {
-    ca: f('ca.crt'),
-    caKey: f('ca.key'),
-    cert: f('server.crt'),
-    key: f('server.key'),
-    clientCert: f('client.crt'),
-    clientKey: f('client.key'),
-  };
+function makeCerts(): TestCerts {
+  const c = makeTestCerts();
+  certDirs.push(c.dir);
+  return c;
 }
 
 test('listen addresses: host:port, [v6]:port, :port, unix:/path; loopback detection', () => {
