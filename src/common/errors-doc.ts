@@ -5,6 +5,7 @@ import type { CodeEntry } from './codes/types.js';
 const AREA_TITLES: Record<string, string> = {
   general: 'General (BW0xxx)',
   policy: 'Policies (BW1xxx)',
+  bpf: 'BPF-LSM enforcer (BW2xxx)',
   sensor: 'Kernel layer: sandbox, audit, fanotify, probe (BW3xxx)',
   config: 'Agent configuration (BW4xxx)',
   alert: 'Alerts, sinks and the alert store (BW6xxx)',

@@ -9,6 +9,7 @@ import { alertCodes } from './codes/alert.js';
 import { baselineCodes } from './codes/baseline.js';
 import { configCodes } from './codes/config.js';
 import { agentCodes } from './codes/agent.js';
+import { bpfCodes } from './codes/bpf.js';
 import type { CodeEntry } from './codes/types.js';
 
 export type { CodeEntry, CodeLevel } from './codes/types.js';
@@ -17,6 +18,7 @@ export type { CodeEntry, CodeLevel } from './codes/types.js';
 export const codeAreas = {
   general: generalCodes,
   policy: policyCodes,
+  bpf: bpfCodes,
   sensor: sensorCodes,
   config: configCodes,
   alert: alertCodes,
@@ -28,6 +30,7 @@ export const codeAreas = {
 export const codes = {
   ...generalCodes,
   ...policyCodes,
+  ...bpfCodes,
   ...sensorCodes,
   ...configCodes,
   ...alertCodes,
