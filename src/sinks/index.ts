@@ -17,6 +17,8 @@ export { StoreSink, type StoreSinkOptions } from './store-sink.js';
 export {
   AlertStore,
   openStore,
+  readStoreSummary,
+  toRow,
   storePath,
   STORE_FILE,
   DEFAULT_STATE_DIR,
@@ -24,7 +26,9 @@ export {
   type StoreOptions,
   type StoredAlert,
   type StoreSummary,
+  type StoreRow,
 } from './store.js';
+export { describeSinkEvent, type SinkEventLine } from './events.js';
 export type {
   SinkBackend,
   SinkState,

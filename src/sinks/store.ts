@@ -310,6 +310,21 @@ function toStored(row: Row): StoredAlert {
   return { id: row.id, alert: JSON.parse(row.json) as Alert };
 }
 
+/**
+ * The summary of the store in a state dir, read-only, or null when no agent has written one
+ * (what `bulwark status` shows). Other errors (a corrupt or newer store) are thrown.
+ */
+export function readStoreSummary(stateDir: string = DEFAULT_STATE_DIR): StoreSummary | null {
+  const path = storePath(stateDir);
+  if (!existsSync(path)) return null;
+  const store = AlertStore.open(path, { readonly: true });
+  try {
+    return store.summary();
+  } finally {
+    store.close();
+  }
+}
+
 /** Opens `<stateDir>/alerts.db`. */
 export function openStore(pathOrStateDir: string, opts: StoreOptions = {}): AlertStore {
   const path = pathOrStateDir.endsWith('.db') ? pathOrStateDir : storePath(pathOrStateDir);

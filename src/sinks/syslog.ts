@@ -66,8 +66,13 @@ export class SyslogSink implements SinkBackend {
         : connect({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port ?? 514 });
     sock.setTimeout(this.opts.connectTimeoutMs ?? 3000);
     await new Promise<void>((resolve, reject) => {
-      const onErr = (e: Error): void => {
+      const onErr = (e: Error & { code?: string }): void => {
         sock.destroy();
+        if (e.code === 'EPROTOTYPE' && transport === 'unix') {
+          e.message =
+            `${this.opts.path} is a datagram socket (like journald's /dev/log); Node.js writes only to ` +
+            'unix stream sockets: send to a syslog daemon over UDP (127.0.0.1:514) or give it a stream socket';
+        }
         reject(e);
       };
       sock.once('error', onErr);

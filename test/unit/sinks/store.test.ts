@@ -7,7 +7,7 @@ import { compileFilter, parseSince, type AlertFilterSpec } from '../../../src/al
 import type { Alert } from '../../../src/alert/types.js';
 import { isBulwarkError } from '../../../src/common/errors.js';
 import { createSinks } from '../../../src/sinks/fanout.js';
-import { AlertStore, openStore, storePath } from '../../../src/sinks/store.js';
+import { AlertStore, openStore, readStoreSummary, storePath } from '../../../src/sinks/store.js';
 import { numberedAlert } from '../../helpers/alerts.js';
 
 function tmp(t: { after: (f: () => void) => void }): string {
@@ -248,4 +248,17 @@ test('a store that cannot be opened (worker side) fails softly: reported, queued
   assert.ok(events.some((e) => e.startsWith('failed:')));
   await sinks.close(50);
   assert.equal(sinks.stats().sinks[0].droppedBy.closed, 5);
+});
+
+test('readStoreSummary: null without a store, the counts with one (what bulwark status reads)', (t) => {
+  const dir = tmp(t);
+  assert.equal(readStoreSummary(dir), null);
+  const s = openStore(dir);
+  s.insert([numberedAlert(1), numberedAlert(2, { Type: 'HostLog' })]);
+  s.close();
+  const sum = readStoreSummary(dir);
+  assert.ok(sum);
+  assert.equal(sum.path, storePath(dir));
+  assert.deepEqual([sum.rows, sum.alerts, sum.logs, sum.inserted], [2, 1, 1, 2]);
+  assert.ok(sum.lastTimeUs !== null && sum.firstTimeUs !== null && sum.lastTimeUs > sum.firstTimeUs);
 });

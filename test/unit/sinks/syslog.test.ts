@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSinks } from '../../../src/sinks/fanout.js';
+import { describeSinkEvent } from '../../../src/sinks/events.js';
+import type { SinkEvent } from '../../../src/sinks/types.js';
 import { parseRfc5424, SD_ID, type ParsedRfc5424 } from '../../../src/sinks/rfc5424.js';
 import type { Alert } from '../../../src/alert/types.js';
 import { numberedAlert, seedAlert } from '../../helpers/alerts.js';
@@ -167,4 +170,33 @@ test('a syslog server that goes away: failures counted, backoff, reconnect, deli
   assert.ok(s.dropped >= 0 && s.failures >= 1);
   assert.ok(events.includes('failed') && events.includes('recovered'), events.join(','));
   await sinks.close();
+});
+
+test('a unix datagram socket (journald-style /dev/log) is refused with an explanation, not a crash', async (t) => {
+  const py = spawnSync('python3', ['-c', 'pass']);
+  if (py.status !== 0) return t.skip('python3 is needed to bind a unix datagram socket (Node.js cannot)');
+  const dir = mkdtempSync(join(tmpdir(), 'bw-dgram-'));
+  const path = join(dir, 'dev-log');
+  const holder = spawn('python3', [
+    '-c',
+    `import socket,sys,time\ns=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready', flush=True)\ntime.sleep(30)`,
+    path,
+  ]);
+  t.after(() => {
+    holder.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await new Promise<void>((r) => holder.stdout.once('data', () => r()));
+  const events: SinkEvent[] = [];
+  const sinks = createSinks({ syslog: { transport: 'unix', path }, onEvent: (e) => events.push(e) });
+  await sinks.open();
+  const failed = events.find((e) => e.kind === 'failed');
+  assert.ok(failed && failed.kind === 'failed');
+  assert.equal(failed.code, 'EPROTOTYPE');
+  const line = describeSinkEvent(failed);
+  assert.equal(line.code, 'BW6102');
+  assert.match(line.message, /datagram socket .* UDP \(127\.0\.0\.1:514\)/);
+  sinks.write(seedAlert());
+  await sinks.close(50);
+  assert.equal(sinks.stats().totals.droppedBy.closed, 1);
 });
