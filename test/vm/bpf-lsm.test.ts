@@ -16,7 +16,8 @@ import {
   vmAvailable,
   type GuestFile,
 } from './harness.js';
-import { SCENARIOS } from './policies.js';
+import { hostPolicy, MATRIX_RULE, SCENARIOS } from './policies.js';
+import { encodeBpfPlan } from '../../src/sensor/bpf-plan.js';
 import {
   denies,
   guestPart,
@@ -42,6 +43,18 @@ if sh -c 'echo $$ > /sys/fs/cgroup/cgroup.procs; echo x >> '$d'/f' 2>/dev/null; 
 if sh -c 'echo $$ > /sys/fs/cgroup/cgroup.procs; cat '$d'/f' >/dev/null 2>&1; then echo "@@CHECK PASS too-deep-read-allowed"; else echo "@@CHECK FAIL too-deep-read denied"; fi
 sleep 0.3; kill $W; wait $W
 grep -q '"truncatedWalk":true' /tmp/evdeep && echo "@@CHECK PASS too-deep-reported" || echo "@@CHECK FAIL too-deep-reported $(cat /tmp/evdeep)"
+`;
+
+// Rule sets swapped while a writer hammers a file that both of them protect and reads one that
+// both allow: no write may get through during a swap, no read may be refused.
+const SWAP = `
+mkdir -p /m/prot /m/out; echo seed > /m/prot/swap; echo seed > /m/out/swap
+${LOADER} apply /plans/swap-a.plan > /dev/null
+sh -c 'echo $$ > /sys/fs/cgroup/cgroup.procs; ok=0; bad=0; i=0; while [ $i -lt 400 ]; do if echo x >> /m/prot/swap; then ok=$((ok+1)); fi; cat /m/out/swap > /dev/null || bad=$((bad+1)); i=$((i+1)); done 2>/dev/null; echo "$ok $bad" > /tmp/swap-result' & H=$!
+n=0; while kill -0 $H 2>/dev/null; do ${LOADER} apply /plans/swap-b.plan > /dev/null; ${LOADER} apply /plans/swap-a.plan > /dev/null; n=$((n+2)); done
+wait $H
+read ok bad < /tmp/swap-result
+[ "$ok" = 0 ] && [ "$bad" = 0 ] && [ "$n" -ge 4 ] && echo "@@CHECK PASS swap-atomic ($n swaps)" || echo "@@CHECK FAIL swap-atomic writes-through=$ok reads-refused=$bad swaps=$n"
 `;
 
 const PERSISTENCE = `
@@ -88,13 +101,27 @@ test('BPF-LSM enforcer in a VM: matrix, fromSource, ownerOnly, patterns, posture
     files.push(...g.files);
     script.push(g.script);
   }
-  script.push(TOO_DEEP, PERSISTENCE);
+  // two rule sets that both protect /m/prot and differ elsewhere, for the swap check
+  for (const [name, extra] of [
+    ['swap-a', ''],
+    ['swap-b', '    - dir: /elsewhere/\n      recursive: true\n'],
+  ]) {
+    const p = plan({ name, policy: hostPolicy(name, MATRIX_RULE + extra), cases: [] });
+    files.push({ guest: `/plans/${name}.plan`, content: encodeBpfPlan(p.plan) });
+  }
+  script.push(TOO_DEEP, SWAP, PERSISTENCE);
   files.push({ guest: '/tests/bpf.sh', content: `${script.join('\n')}\n`, mode: 0o755 });
   const initrd = makeInitrd(vm, files, path.join(REPO, 'build/vm/initrd-bpf.gz'));
   const r = await boot({ vm, initrd, tests: ['bpf'], timeoutMs: 180_000 });
   assert.deepEqual(bootProblems(r), [], 'the guest ran cleanly');
   assert.deepEqual(channel(r, 'PROBE'), ['{"bpfLsm":true}']);
-  for (const name of ['holds-after-sigkill', 'events-resume', 'released', 'too-deep-write-blocked'])
+  for (const name of [
+    'holds-after-sigkill',
+    'events-resume',
+    'released',
+    'too-deep-write-blocked',
+    'swap-atomic',
+  ])
     assert.ok(
       r.checks.some((c) => c.name === name && c.pass),
       name,

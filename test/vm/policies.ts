@@ -60,7 +60,7 @@ export function matrixCases(d: string, outside: string): Case[] {
   ];
 }
 
-const MATRIX_RULE = `    matchDirectories:
+export const MATRIX_RULE = `    matchDirectories:
     - dir: /m/prot/
       recursive: true
       readOnly: true
