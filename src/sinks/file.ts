@@ -39,6 +39,9 @@ export class FileSink implements SinkBackend {
   private size = 0;
   /** Only regular files are rotated (never /dev/null or a FIFO someone pointed us at). */
   private regular = true;
+  /** Inode of the open file, and when the path was last checked against it (ms). */
+  private ino = 0;
+  private checkedAt = 0;
   readonly counters: FileSinkStats = { rotations: 0, bytes: 0 };
 
   constructor(opts: FileSinkOptions) {
@@ -57,9 +60,28 @@ export class FileSink implements SinkBackend {
     const st = await this.fh.stat();
     this.regular = st.isFile();
     this.size = this.regular ? st.size : 0;
+    this.ino = st.ino;
+    this.checkedAt = Date.now();
+  }
+
+  /**
+   * Someone else rotated or deleted the file (logrotate without copytruncate, rm): at most once a
+   * second, compare the path's inode with ours and reopen the path when they differ, so alerts
+   * do not go on into an unlinked file.
+   */
+  private async followPath(): Promise<void> {
+    const now = Date.now();
+    if (now - this.checkedAt < 1000 || !this.regular) return;
+    this.checkedAt = now;
+    const st = await stat(this.path).catch(() => undefined);
+    if (st && st.ino === this.ino) return;
+    await this.fh?.close().catch(() => undefined);
+    this.fh = undefined;
+    await this.open();
   }
 
   async write(batch: readonly Alert[]): Promise<void> {
+    await this.followPath();
     if (!this.fh) throw Object.assign(new Error(`${this.path} is not open`), { code: 'EBADF' });
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -112,6 +134,7 @@ export class FileSink implements SinkBackend {
     this.counters.rotations++;
     this.fh = await open(this.path, 'a', this.mode);
     this.size = 0;
+    this.ino = (await this.fh.stat()).ino;
   }
 
   async close(): Promise<void> {

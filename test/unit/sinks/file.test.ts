@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSinks } from '../../../src/sinks/fanout.js';
@@ -83,4 +83,23 @@ test('a file on a full device (ENOSPC) counts drops, reopens with backoff, and n
   assert.ok(events.includes('failed:ENOSPC'));
   assert.equal(statSync('/dev/full').isCharacterDevice(), true, '/dev/full itself untouched');
   await sinks.close();
+});
+
+test('a file deleted or moved away by someone else is recreated (within a second)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-moved-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'alerts.log');
+  const sinks = createSinks({ file: { path } });
+  t.after(() => sinks.close());
+  sinks.write(numberedAlert(1));
+  await sinks.flush();
+  renameSync(path, `${path}.moved`);
+  await new Promise((r) => setTimeout(r, 1100));
+  sinks.write(numberedAlert(2));
+  await sinks.flush();
+  assert.match(readFileSync(`${path}.moved`, 'utf8'), /file-1"/);
+  const now = readFileSync(path, 'utf8');
+  assert.match(now, /file-2"/);
+  assert.doesNotMatch(now, /file-1"/);
+  assert.equal(sinks.stats().sinks[0].dropped, 0);
 });
