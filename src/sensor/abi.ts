@@ -179,6 +179,8 @@ registerDecoder(MSG.hello, (b, timeNs) =>
       },
 );
 
+let lastProc: { bytes: Buffer; strings: string[] } = { bytes: Buffer.alloc(0), strings: [] };
+
 registerDecoder(MSG.change, (b, timeNs, flags) => {
   if (b.length < L.bw_msg_change) return null;
   const lens: number[] = [];
@@ -191,9 +193,22 @@ registerDecoder(MSG.change, (b, timeNs, flags) => {
   if (L.bw_msg_change + total > b.length) return null;
   const s: string[] = [];
   let off = L.bw_msg_change;
-  for (const l of lens) {
-    s.push(str(b, off, l));
-    off += l;
+  s.push(str(b, off, lens[0]));
+  off += lens[0];
+  s.push(str(b, off, lens[1]));
+  off += lens[1];
+  // The process strings (exe .. cgroup) repeat from event to event: compare bytes, reuse strings.
+  const proc = b.subarray(off, L.bw_msg_change + total);
+  if (lastProc.bytes.equals(proc)) {
+    s.push(...lastProc.strings);
+  } else {
+    const ps: string[] = [];
+    for (let i = 2; i < CHANGE_STRINGS; i++) {
+      ps.push(str(b, off, lens[i]));
+      off += lens[i];
+    }
+    lastProc = { bytes: Buffer.from(proc), strings: ps };
+    s.push(...ps);
   }
   return {
     op: 'change',

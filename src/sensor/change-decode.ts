@@ -25,7 +25,33 @@ const S_IFLNK = 0o120000;
 /** What an ATTRIB may have been; fanotify does not say which attribute changed. */
 export const ATTRIB_OPS: Operation[] = ['chmod', 'chown', 'setxattr', 'removexattr', 'utimes', 'link'];
 
+// The same process usually makes many changes in a row: its ProcessInfo is built once and shared
+// by its events (consumers must not mutate it).
+let last: { f: ChangeFrame; info: ProcessInfo | undefined } | undefined;
+
+function sameProc(a: ChangeFrame, b: ChangeFrame): boolean {
+  return (
+    a.pid === b.pid &&
+    a.ppid === b.ppid &&
+    a.uid === b.uid &&
+    a.procFlags === b.procFlags &&
+    a.cgroupId === b.cgroupId &&
+    a.exe === b.exe &&
+    a.comm === b.comm &&
+    a.cmdline === b.cmdline &&
+    a.cwd === b.cwd &&
+    a.tty === b.tty &&
+    a.cgroup === b.cgroup
+  );
+}
+
 export function procOf(f: ChangeFrame): ProcessInfo | undefined {
+  if (last && sameProc(last.f, f)) return last.info;
+  last = { f, info: buildProc(f) };
+  return last.info;
+}
+
+function buildProc(f: ChangeFrame): ProcessInfo | undefined {
   if (!(f.procFlags & PROC_FLAG.pid)) return undefined;
   const p: ProcessInfo = { pid: f.pid, ppid: f.ppid, uid: f.uid, exe: f.exe, comm: f.comm };
   if (f.procFlags & PROC_FLAG.info) {
