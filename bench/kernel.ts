@@ -146,7 +146,12 @@ async function main(): Promise<void> {
         `${w.padEnd(16)} ${base.toFixed(0).padStart(7)}  ${cell('landlock').padStart(16)}  ${cell('fanotify').padStart(16)}`,
       );
     }
-    console.log(`(fanotify events delivered during the runs: ${events})`);
+    for (const [w, r] of Object.entries(results))
+      for (const st of setups)
+        if (r[st].length) console.log(`  ${w} ${st}: ${r[st].map((x) => x.toFixed(0)).join(' ')} ms`);
+    console.log(
+      `(fanotify events delivered during the runs: ${events}; load average ${sh('cat', ['/proc/loadavg'])})`,
+    );
 
     // Throughput into Node, two ways. Live: a flood writer and the consumer run at once (on 2
     // cores the writer competes with the helper and Node, so this is a floor). Drain: a second
