@@ -128,15 +128,28 @@ export class AlertStore {
       );
     }
     const store = new AlertStore(path, db, opts);
-    if (!opts.readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec(SCHEMA);
-      db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
-      store.rowCount = (db.prepare('SELECT count(*) AS n FROM alerts').get() as { n: number }).n;
-    } else if (version === 0) {
+    try {
+      if (!opts.readonly) {
+        // Only a new file is written to here, so a store on a full disk still opens (and its
+        // inserts fail, counted) instead of failing to open.
+        if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        if (version < STORE_SCHEMA_VERSION) {
+          db.exec(SCHEMA);
+          db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
+        }
+        store.rowCount = (db.prepare('SELECT count(*) AS n FROM alerts').get() as { n: number }).n;
+      } else if (version === 0) {
+        throw new BulwarkError('ALERT_STORE_MISSING', `${path} is not an alert store (no schema)`, { path });
+      }
+    } catch (e) {
+      // Never leak the connection (and its file descriptors) of a store that failed to open.
       db.close();
-      throw new BulwarkError('ALERT_STORE_MISSING', `${path} is not an alert store (no schema)`, { path });
+      if (e instanceof BulwarkError) throw e;
+      throw new BulwarkError('ALERT_STORE_OPEN', `cannot open alert store ${path}: ${(e as Error).message}`, {
+        path,
+        code: (e as { code?: string }).code,
+      });
     }
     return store;
   }
