@@ -48,6 +48,12 @@ export interface GrpcApiOptions {
   bufferSize?: number;
   /** Streaming clients served at once (default 64); more are refused with RESOURCE_EXHAUSTED. */
   maxClients?: number;
+  /**
+   * How messages reach the socket: 'pipelined' (default, up to 128 in flight per client) or
+   * 'stream' (grpc-js's Writable, one per event-loop turn). 'stream' exists for comparison
+   * (bench/grpc.ts) and as a fallback.
+   */
+  writer?: 'pipelined' | 'stream';
   /** Uids allowed to change policies over loopback TCP; default root and the agent's own uid. */
   policyUids?: number[];
 }
@@ -144,6 +150,7 @@ export async function startApi(options: ApiOptions, deps: ApiDeps): Promise<ApiH
           policyService: g.policy,
           bufferSize: g.o.bufferSize ?? DEFAULT_BUFFER_SIZE,
           maxClients: g.o.maxClients ?? DEFAULT_MAX_CLIENTS,
+          writer: g.o.writer ?? 'pipelined',
           policyUids: g.o.policyUids ?? [...new Set([0, process.getuid?.() ?? 0])],
           socketMode,
         },

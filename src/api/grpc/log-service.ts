@@ -10,6 +10,7 @@ import type { AlertSource } from '../types.js';
 import type { Metrics } from '../metrics.js';
 import { streamOf, toWire, type WireObject } from './convert.js';
 import type { WireSchema } from './proto.js';
+import { Outgoing, passThroughSerializers } from './outgoing.js';
 import { streamSink } from './stream-writer.js';
 import { Subscriber } from './subscriber.js';
 import { unixSeconds, updatedTime } from './time.js';
@@ -25,6 +26,7 @@ export interface LogServiceOptions {
   bufferSize: number;
   /** Streaming clients at once; the next is refused with RESOURCE_EXHAUSTED. */
   maxClients: number;
+  writer: 'pipelined' | 'stream';
   identity: Identity;
 }
 
@@ -53,6 +55,9 @@ export class LogHub {
   };
   private unsubscribe: (() => void) | undefined;
   private stopQueueProbe: () => void;
+  private readonly encoders: Record<StreamName, (w: WireObject) => Buffer>;
+  /** feeder.LogService with pass-through serializers: serve this one (see outgoing.ts). */
+  readonly service: grpc.ServiceDefinition;
 
   constructor(
     private readonly source: AlertSource,
@@ -61,6 +66,17 @@ export class LogHub {
     private readonly options: LogServiceOptions,
   ) {
     this.stopQueueProbe = metrics.watchQueue('grpc', () => this.depth());
+    const { service, encoders } = passThroughSerializers(schema.logService);
+    this.service = service;
+    this.encoders = {
+      alerts: encoders.WatchAlerts,
+      logs: encoders.WatchLogs,
+      messages: encoders.WatchMessages,
+    };
+  }
+
+  private outgoing(stream: StreamName, make: () => WireObject): Outgoing {
+    return new Outgoing(make, this.encoders[stream]);
   }
 
   /** Sum of every client's buffered messages. */
@@ -74,13 +90,17 @@ export class LogHub {
     return this.clients.alerts.size + this.clients.logs.size + this.clients.messages.size;
   }
 
-  /** The producer path: one conversion per alert, shared by every client of its stream. */
+  /**
+   * The producer path: wraps the alert and appends it to each client's buffer. Conversion and
+   * encoding happen later, once, when the first client's pump sends it.
+   */
   private readonly onAlert = (alert: Alert): void => {
     const stream = streamOf(alert.Type);
     const set = this.clients[stream];
     if (set.size === 0) return;
-    const wire = toWire(alert, stream === 'alerts' ? this.schema.alertFields : this.schema.logFields);
-    for (const c of set) c.sub.push(wire);
+    const fields = stream === 'alerts' ? this.schema.alertFields : this.schema.logFields;
+    const out = this.outgoing(stream, () => toWire(alert, fields));
+    for (const c of set) c.sub.push(out);
   };
 
   /** Sends a debug/info line to WatchMessages clients (KubeArmor's `Message` stream). */
@@ -98,11 +118,16 @@ export class LogHub {
       Level: level,
       Message: text,
     };
-    for (const c of this.clients.messages) c.sub.push(msg);
+    const out = this.outgoing('messages', () => msg);
+    for (const c of this.clients.messages) c.sub.push(out);
   }
 
   /** The SystemEvent a slow client receives in place of what it missed. */
-  private notice(stream: StreamName, missed: number): WireObject {
+  private notice(stream: StreamName, missed: number): Outgoing {
+    return this.outgoing(stream, () => this.noticeWire(stream, missed));
+  }
+
+  private noticeWire(stream: StreamName, missed: number): WireObject {
     const now = Date.now();
     const { clusterName, hostName } = this.options.identity;
     const size = this.options.bufferSize;
@@ -147,7 +172,7 @@ export class LogHub {
       });
       return;
     }
-    const sub = new Subscriber(streamSink(call), this.options.bufferSize, {
+    const sub = new Subscriber(streamSink(call, this.options.writer), this.options.bufferSize, {
       notice: (missed) => this.notice(stream, missed),
       dropped: (n) => this.metrics.drop('slow-client', 'grpc', n),
       sent: (n) => this.metrics.grpcMessagesSent(rpc, n),

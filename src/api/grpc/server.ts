@@ -22,6 +22,7 @@ export interface GrpcEndpointOptions {
   policyService: boolean;
   bufferSize: number;
   maxClients: number;
+  writer: 'pipelined' | 'stream';
   /** Uids allowed to change policies over loopback TCP. */
   policyUids: number[];
   /** Mode of unix sockets created (default 0o600: the agent's user only). */
@@ -126,10 +127,11 @@ export async function startGrpc(o: GrpcEndpointOptions, deps: GrpcDeps): Promise
   const hub = new LogHub(deps.alerts, schema, deps.metrics, {
     bufferSize: o.bufferSize,
     maxClients: o.maxClients,
+    writer: o.writer,
     identity: deps.identity,
   });
   const server = new grpc.Server(SERVER_OPTIONS);
-  server.addService(schema.logService, hub.handlers());
+  server.addService(hub.service, hub.handlers());
   server.addService(schema.health, healthHandlers(statuses));
   // The authorizer needs the bound port (for port 0), known only after bind; handlers run later.
   let boundPort = 0;

@@ -8,6 +8,7 @@
 // bounded buffer fills). Any other call shape falls back to the Writable.
 import type * as grpc from '@grpc/grpc-js';
 import type { WireObject } from './convert.js';
+import type { Outgoing } from './outgoing.js';
 import type { SubscriberSink } from './subscriber.js';
 
 export const MAX_IN_FLIGHT = 128;
@@ -24,10 +25,15 @@ function baseCallOf(call: grpc.ServerWritableStream<WireObject, WireObject>): Ba
   return typeof (inner as BaseCall).sendMessage === 'function' ? (inner as BaseCall) : null;
 }
 
-export function streamSink(call: grpc.ServerWritableStream<WireObject, WireObject>): SubscriberSink {
-  const base = baseCallOf(call);
+export function streamSink(
+  call: grpc.ServerWritableStream<WireObject, WireObject>,
+  mode: 'pipelined' | 'stream' = 'pipelined',
+): SubscriberSink {
+  const base = mode === 'pipelined' ? baseCallOf(call) : null;
   if (!base) {
-    return { write: (m) => call.write(m), onceDrain: (cb) => call.once('drain', cb) };
+    // The stream is typed for wire objects; the pass-through serializer takes the encoded bytes.
+    const raw = call as unknown as { write(chunk: Buffer): boolean };
+    return { write: (m: Outgoing) => raw.write(m.data), onceDrain: (cb) => call.once('drain', cb) };
   }
   let inFlight = 0;
   let waiter: (() => void) | null = null;
@@ -42,7 +48,7 @@ export function streamSink(call: grpc.ServerWritableStream<WireObject, WireObjec
   return {
     write: (m) => {
       inFlight++;
-      base.sendMessage(m, done);
+      base.sendMessage(m.data, done);
       return inFlight < MAX_IN_FLIGHT;
     },
     onceDrain: (cb) => {

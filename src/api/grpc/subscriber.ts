@@ -4,24 +4,24 @@
 // agent at most `capacity` buffered messages and never delays the producer or other clients. What
 // it misses is counted, and when room returns it receives one notice with the count before
 // anything newer.
-import type { WireObject } from './convert.js';
+import type { Outgoing } from './outgoing.js';
 
 export interface SubscriberSink {
   /** Writes one message; false means "buffer full, wait for drain" (Node stream semantics). */
-  write(msg: WireObject): boolean;
+  write(msg: Outgoing): boolean;
   /** Calls `cb` once when the stream can take more. */
   onceDrain(cb: () => void): void;
 }
 
 export interface SubscriberHooks {
   /** Builds the notice sent after `missed` messages were dropped for this client. */
-  notice(missed: number): WireObject;
+  notice(missed: number): Outgoing;
   dropped(n: number): void;
   sent(n: number): void;
 }
 
 export class Subscriber {
-  private items: WireObject[] = [];
+  private items: Outgoing[] = [];
   private head = 0;
   private missed = 0;
   private waiting = false;
@@ -41,7 +41,7 @@ export class Subscriber {
   }
 
   /** Producer path: O(1), never writes to the socket, never throws. */
-  push(msg: WireObject): void {
+  push(msg: Outgoing): void {
     if (this.closed) return;
     if (this.missed > 0 && this.depth < this.capacity) this.flushNotice();
     if (this.depth < this.capacity) {
@@ -83,7 +83,7 @@ export class Subscriber {
         this.flushNotice();
       }
       const msg = this.items[this.head];
-      this.items[this.head++] = undefined as unknown as WireObject;
+      this.items[this.head++] = undefined as unknown as Outgoing;
       sent++;
       if (!this.sink.write(msg)) {
         this.waiting = true;
