@@ -31,6 +31,10 @@
 #define AUDIT_LANDLOCK_ACCESS 1423
 #define AUDIT_LANDLOCK_DOMAIN 1424
 #define STATE_FILE "/run/bulwark/audit-enabled-by-helper"
+/* The backlog limit found when audit was switched on (the kernel's default, 64, loses records
+ * in bursts; while the helpers hold audit on it is raised to BACKLOG and restored after). */
+#define BACKLOG_FILE "/run/bulwark/audit-backlog-limit"
+#define BACKLOG 8192
 
 int bw_audit_enabled_by_us;
 static int mc_fd = -1;
@@ -95,6 +99,15 @@ int bw_audit_get(uint32_t *enabled, uint32_t *pid, uint64_t *lost, uint32_t *bac
 	if (lost) *lost = st.lost;
 	if (backlog_limit) *backlog_limit = st.backlog_limit;
 	return 0;
+}
+
+static int audit_set_backlog(uint32_t limit)
+{
+	struct audit_status st;
+	memset(&st, 0, sizeof st);
+	st.mask = AUDIT_STATUS_BACKLOG_LIMIT;
+	st.backlog_limit = limit;
+	return audit_request(AUDIT_SET, &st, sizeof st, 0, NULL, 0);
 }
 
 static int audit_set_enabled(uint32_t on)
@@ -188,6 +201,14 @@ int bw_audit_open(void)
 		}
 		bw_audit_enabled_by_us = 1;
 		holders_write(pids, n < 0 ? 0 : n, 1);
+		uint32_t limit = 0;
+		if (bw_audit_get(NULL, NULL, NULL, &limit) == 0 && limit < BACKLOG && audit_set_backlog(BACKLOG) == 0) {
+			FILE *f = fopen(BACKLOG_FILE, "we");
+			if (f) {
+				fprintf(f, "%u\n", limit);
+				fclose(f);
+			}
+		}
 	} else if (n >= 0) {
 		/* Switched on by another helper (alive, or killed before it could switch it off). */
 		bw_audit_enabled_by_us = 1;
@@ -223,6 +244,11 @@ void bw_audit_close(void)
 		} else {
 			uint32_t enabled = 0;
 			if (bw_audit_get(&enabled, NULL, NULL, NULL) == 0 && enabled == 1) audit_set_enabled(0);
+			FILE *f = fopen(BACKLOG_FILE, "re");
+			unsigned limit;
+			if (f && fscanf(f, "%u", &limit) == 1) audit_set_backlog(limit);
+			if (f) fclose(f);
+			unlink(BACKLOG_FILE);
 			unlink(STATE_FILE);
 		}
 		holders_unlock(lk);
@@ -241,6 +267,7 @@ struct pending {
 	int landlock, eoe, nrec;
 	int32_t pid;
 	int syscall;
+	uint64_t args[4]; /* a0..a3 of the SYSCALL record */
 	char *buf; /* bw_audit_rec + text, padded to 8 */
 	size_t len, cap;
 };
@@ -292,7 +319,7 @@ void bw_audit_emit(struct pending *p)
 	if (p->landlock && p->pid > 0 && p->syscall >= 0) {
 		/* Append the syscall's path arguments caught at syscall exit (names.c), if any. */
 		char text[4 * 4096 * 2 + 256];
-		size_t n = bw_names_take(p->pid, p->syscall, text, sizeof text);
+		size_t n = bw_names_take(p->pid, p->syscall, p->args, text, sizeof text);
 		if (n) add_record(p, BW_AUDIT_REC_ARGS, text, n);
 	}
 	if (p->landlock) {
@@ -350,6 +377,11 @@ void bw_audit_read(void)
 			tmp[l] = 0;
 			p->syscall = (int)field_num(tmp, " syscall=", 10);
 			p->pid = (int32_t)field_num(tmp, " pid=", 10);
+			static const char *const an[4] = {" a0=", " a1=", " a2=", " a3="};
+			for (int i = 0; i < 4; i++) {
+				const char *a = strstr(tmp, an[i]);
+				p->args[i] = a ? strtoull(a + 4, NULL, 16) : 0;
+			}
 		}
 		add_record(p, type, text, len);
 	}
@@ -364,7 +396,7 @@ void bw_audit_tick(void)
 		struct pending *p = &pend[i];
 		if (!p->first_ns) continue;
 		if (p->eoe) {
-			int ready = !p->landlock || p->pid <= 0 || bw_names_have(p->pid, p->syscall) ||
+			int ready = !p->landlock || p->pid <= 0 || bw_names_have(p->pid, p->syscall, p->args) ||
 				    now - p->eoe_ns > 30000000ull;
 			if (ready) bw_audit_emit(p);
 		} else if (now - p->first_ns > 50000000ull) {

@@ -12,6 +12,7 @@
 
 #define NAME_MAX_LEN 4096
 
+/* Variable-size record: header, then name1 (len1 bytes incl. NUL), then name2 (len2 bytes). */
 struct bw_names_event {
 	__u32 tgid;
 	__s32 syscall;
@@ -21,13 +22,25 @@ struct bw_names_event {
 	__u32 len1; /* bytes incl. NUL, 0 = none */
 	__u32 len2;
 	__u32 pad;
-	char name1[NAME_MAX_LEN];
-	char name2[NAME_MAX_LEN];
+	__u64 args[4]; /* a0..a3 as audit's SYSCALL record prints them: matches the two up */
+};
+
+struct scratch {
+	struct bw_names_event hdr;
+	char buf[2 * NAME_MAX_LEN];
 };
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} names_scratch SEC(".maps");
+
+/* 16 MiB: a typical record is ~100 bytes, so bursts of many thousand denials fit. */
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 16 << 20);
 } names_rb SEC(".maps");
 
 /* x86_64 struct pt_regs offsets */
@@ -70,18 +83,30 @@ int bw_names_exit(struct bpf_raw_tracepoint_args *ctx)
 	default:
 		return 0;
 	}
-	struct bw_names_event *e = bpf_ringbuf_reserve(&names_rb, sizeof *e, 0);
-	if (!e) return 0;
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&names_scratch, &zero);
+	if (!sc) return 0;
+	struct bw_names_event *e = &sc->hdr;
 	e->tgid = bpf_get_current_pid_tgid() >> 32;
 	e->syscall = (int)nr;
 	e->ret = (int)ret;
 	e->dfd1 = d1;
 	e->dfd2 = d2;
-	long n = p1 ? bpf_probe_read_user_str(e->name1, sizeof e->name1, (void *)p1) : 0;
-	e->len1 = n > 0 ? n : 0;
-	n = p2 ? bpf_probe_read_user_str(e->name2, sizeof e->name2, (void *)p2) : 0;
-	e->len2 = n > 0 ? n : 0;
-	bpf_ringbuf_submit(e, 0);
+	e->args[0] = a0;
+	e->args[1] = a1;
+	e->args[2] = a2;
+	e->args[3] = a3;
+	long n1 = p1 ? bpf_probe_read_user_str(sc->buf, NAME_MAX_LEN, (void *)p1) : 0;
+	if (n1 < 0) n1 = 0;
+	if (n1 > NAME_MAX_LEN) n1 = NAME_MAX_LEN;
+	long n2 = p2 ? bpf_probe_read_user_str(sc->buf + n1, NAME_MAX_LEN, (void *)p2) : 0;
+	if (n2 < 0) n2 = 0;
+	if (n2 > NAME_MAX_LEN) n2 = NAME_MAX_LEN;
+	e->len1 = n1;
+	e->len2 = n2;
+	__u64 size = sizeof *e + n1 + n2;
+	if (size > sizeof *sc) size = sizeof *sc;
+	bpf_ringbuf_output(&names_rb, sc, size, 0);
 	return 0;
 }
 

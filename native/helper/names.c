@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,20 +17,40 @@ struct bw_names_event {
 	uint32_t tgid;
 	int32_t syscall, ret, dfd1, dfd2;
 	uint32_t len1, len2, pad;
-	char name1[4096];
-	char name2[4096];
+	uint64_t args[4];
+	char names[]; /* name1 (len1 bytes), then name2 (len2 bytes) */
 };
 
-#define RECENT 256
+/* Recent failed calls, oldest overwritten first. Strings are allocated to size. An entry
+ * overwritten before its audit event arrived is counted; the event then carries no names. */
+#define RECENT 4096
 static struct recent {
 	uint64_t ns;
 	uint32_t tgid;
 	int32_t syscall, dfd1, dfd2, taken;
+	uint64_t args[4];
 	uint32_t len1, len2;
-	char name1[4096], name2[4096];
-	char dir1[4096], dir2[4096]; /* what dirfd pointed at, read from /proc at once; "" if gone */
+	char *name1, *name2;
+	char *dir1, *dir2; /* what dirfd pointed at, read from /proc at once; "" if gone */
 } recent[RECENT];
 static unsigned next_slot;
+static uint64_t n_overwritten;
+
+static char *dupn(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (!d) return NULL;
+	memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}
+
+static void release(struct recent *r)
+{
+	if (r->ns && !r->taken) n_overwritten++;
+	free(r->name1), free(r->name2), free(r->dir1), free(r->dir2);
+	r->name1 = r->name2 = r->dir1 = r->dir2 = NULL;
+}
 
 static struct bpf_object *obj;
 static struct bpf_link *tp_link;
@@ -39,34 +60,40 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	(void)ctx;
 	const struct bw_names_event *e = data;
-	if (size < sizeof *e) return 0;
+	if (size < sizeof *e || sizeof *e + (size_t)e->len1 + e->len2 > size) return 0;
 	struct recent *r = &recent[next_slot++ % RECENT];
+	release(r);
 	r->ns = bw_now_ns();
 	r->tgid = e->tgid;
 	r->syscall = e->syscall;
 	r->dfd1 = e->dfd1;
 	r->dfd2 = e->dfd2;
 	r->taken = 0;
+	memcpy(r->args, e->args, sizeof r->args);
 	r->len1 = e->len1 > 4096 ? 4096 : e->len1;
 	r->len2 = e->len2 > 4096 ? 4096 : e->len2;
-	memcpy(r->name1, e->name1, r->len1);
-	memcpy(r->name2, e->name2, r->len2);
+	r->name1 = dupn(e->names, r->len1);
+	r->name2 = dupn(e->names + e->len1, r->len2);
 	/* Relative names need their directory: the caller's cwd or dirfd. The caller is usually
 	 * still alive here (it is about to print its error); if not, the directory stays unknown. */
-	r->dir1[0] = r->dir2[0] = 0;
 	for (int i = 0; i < 2; i++) {
 		const char *name = i ? r->name2 : r->name1;
 		uint32_t len = i ? r->len2 : r->len1;
 		int dfd = i ? r->dfd2 : r->dfd1;
-		char *dir = i ? r->dir2 : r->dir1;
-		if (!len || name[0] == '/') continue;
-		char link[64];
-		if (dfd == -100)
-			snprintf(link, sizeof link, "/proc/%u/cwd", e->tgid);
+		char dir[4096] = "";
+		if (len && name[0] != '/') {
+			char link[64];
+			if (dfd == -100)
+				snprintf(link, sizeof link, "/proc/%u/cwd", e->tgid);
+			else
+				snprintf(link, sizeof link, "/proc/%u/fd/%d", e->tgid, dfd);
+			ssize_t n = readlink(link, dir, sizeof dir - 1);
+			dir[n > 0 ? n : 0] = 0;
+		}
+		if (i)
+			r->dir2 = dupn(dir, strlen(dir));
 		else
-			snprintf(link, sizeof link, "/proc/%u/fd/%d", e->tgid, dfd);
-		ssize_t n = readlink(link, dir, 4095);
-		dir[n > 0 ? n : 0] = 0;
+			r->dir1 = dupn(dir, strlen(dir));
 	}
 	return 0;
 }
@@ -112,13 +139,14 @@ void bw_names_read(void)
 	if (rb) ring_buffer__consume(rb);
 }
 
-static struct recent *find(int32_t tgid, int syscall)
+static struct recent *find(int32_t tgid, int syscall, const uint64_t *args)
 {
 	struct recent *best = NULL;
 	uint64_t now = bw_now_ns();
 	for (int i = 0; i < RECENT; i++) {
 		struct recent *r = &recent[i];
 		if (!r->ns || r->taken || (int32_t)r->tgid != tgid || r->syscall != syscall) continue;
+		if (args && memcmp(args, r->args, sizeof r->args) != 0) continue;
 		if (now - r->ns > 2000000000ull) continue;
 		/* The oldest unclaimed one: audit events arrive in syscall order. */
 		if (!best || r->ns < best->ns) best = r;
@@ -126,10 +154,10 @@ static struct recent *find(int32_t tgid, int syscall)
 	return best;
 }
 
-int bw_names_have(int32_t tgid, int syscall)
+int bw_names_have(int32_t tgid, int syscall, const uint64_t *args)
 {
 	bw_names_read();
-	return find(tgid, syscall) != NULL;
+	return find(tgid, syscall, args) != NULL;
 }
 
 static size_t hex(char *out, const char *s, size_t n)
@@ -142,10 +170,11 @@ static size_t hex(char *out, const char *s, size_t n)
 	return 2 * n;
 }
 
-size_t bw_names_take(int32_t tgid, int syscall, char *out, size_t cap)
+size_t bw_names_take(int32_t tgid, int syscall, const uint64_t *args, char *out, size_t cap)
 {
-	struct recent *r = find(tgid, syscall);
-	if (!r || cap < 2 * (r->len1 + r->len2 + strlen(r->dir1) + strlen(r->dir2)) + 128) return 0;
+	struct recent *r = find(tgid, syscall, args);
+	if (!r || !r->name1 || !r->name2 || !r->dir1 || !r->dir2) return 0;
+	if (cap < 2 * (r->len1 + r->len2 + strlen(r->dir1) + strlen(r->dir2)) + 128) return 0;
 	r->taken = 1;
 	size_t o = (size_t)snprintf(out, cap, "dirfd=%d name=", r->dfd1);
 	o += hex(out + o, r->name1, r->len1 ? r->len1 - 1 : 0);
@@ -166,6 +195,11 @@ size_t bw_names_take(int32_t tgid, int syscall, char *out, size_t cap)
 
 void bw_names_close(void)
 {
+	if (n_overwritten) bw_log(1, "names: %llu caught calls were overwritten before their audit event arrived", (unsigned long long)n_overwritten);
+	for (int i = 0; i < RECENT; i++) {
+		recent[i].taken = 1;
+		release(&recent[i]);
+	}
 	if (rb) ring_buffer__free(rb);
 	if (tp_link) bpf_link__destroy(tp_link);
 	if (obj) bpf_object__close(obj);

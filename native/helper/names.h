@@ -8,10 +8,10 @@
 int bw_names_open(void);
 /* Drains the ring buffer into the recent-names table. */
 void bw_names_read(void);
-/* Whether an unclaimed entry exists for (tgid, syscall). */
-int bw_names_have(int32_t tgid, int syscall);
+/* Whether an unclaimed entry exists for (tgid, syscall, a0..a3). */
+int bw_names_have(int32_t tgid, int syscall, const uint64_t *args);
 /* Formats and claims the newest entry for (tgid, syscall): "dirfd=N name=HEX ..."; returns the
  * length, 0 when none. */
-size_t bw_names_take(int32_t tgid, int syscall, char *out, size_t cap);
+size_t bw_names_take(int32_t tgid, int syscall, const uint64_t *args, char *out, size_t cap);
 void bw_names_close(void);
 #endif
