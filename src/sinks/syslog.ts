@@ -51,9 +51,13 @@ export class SyslogSink implements SinkBackend {
       const udp = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
       udp.on('error', (e) => (this.broken = e));
       await new Promise<void>((resolve, reject) => {
-        udp.once('error', reject);
+        const onErr = (e: Error): void => {
+          udp.close();
+          reject(e);
+        };
+        udp.once('error', onErr);
         udp.connect(this.opts.port ?? 514, host, () => {
-          udp.off('error', reject);
+          udp.off('error', onErr);
           resolve();
         });
       });
