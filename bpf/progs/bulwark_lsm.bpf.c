@@ -643,18 +643,35 @@ int BPF_PROG(bw_path_chown, const struct path *path, void *uid, void *gid, int r
 }
 
 /* Time changes reach only inode_setattr; mode, owner and size changes there are left to the path
- * hooks above (chmod, chown, truncate), so each operation is decided once. */
+ * hooks above (chmod, chown, truncate), so each operation is decided once.
+ * Its arguments moved: (dentry, attr) up to Linux 6.2, (idmap, dentry, attr) since. The loader
+ * reads the running kernel's BTF and sets bw_setattr_nargs; the other branch is dead code the
+ * verifier never visits. */
+const volatile __u32 bw_setattr_nargs = 2;
+
 SEC("lsm/inode_setattr")
-int BPF_PROG(bw_inode_setattr, struct dentry *dentry, struct iattr *attr, int ret)
+int bw_inode_setattr(unsigned long long *ctx)
 {
+	__u64 dentry, attr;
+	int ret;
+	if (bw_setattr_nargs == 3) {
+		ret = (int)arg(ctx, 3);
+		dentry = arg(ctx, 1);
+		attr = arg(ctx, 2);
+	} else {
+		ret = (int)arg(ctx, 2);
+		dentry = arg(ctx, 0);
+		attr = arg(ctx, 1);
+	}
 	if (ret)
 		return ret;
-	unsigned int valid = BPF_CORE_READ(attr, ia_valid);
+	struct iattr *ia = (void *)attr;
+	unsigned int valid = BPF_CORE_READ(ia, ia_valid);
 	if (valid & (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE))
 		return 0;
 	if (!(valid & (ATTR_ATIME | ATTR_MTIME)))
 		return 0;
-	return bw_decide(BW_OP_UTIMES, arg(ctx, 0), 0, 0);
+	return bw_decide(BW_OP_UTIMES, dentry, 0, 0);
 }
 
 SEC("lsm/inode_setxattr")

@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <bpf/btf.h>
 #include "loader.h"
 #include "bulwark_lsm.skel.h"
 
@@ -86,6 +87,26 @@ static int pinned(void)
 	return access(p, F_OK) == 0;
 }
 
+/* Number of arguments of an LSM hook in the running kernel (BTF of bpf_lsm_<hook>), or -1. */
+static int hook_nargs(const char *hook)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return -1;
+	char name[128];
+	snprintf(name, sizeof(name), "bpf_lsm_%s", hook);
+	int n = -1;
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	if (id > 0) {
+		const struct btf_type *fn = btf__type_by_id(btf, id);
+		const struct btf_type *proto = btf__type_by_id(btf, fn->type);
+		if (proto)
+			n = btf_vlen(proto);
+	}
+	btf__free(btf);
+	return n;
+}
+
 int bw_cmd_load(int replace)
 {
 	if (pinned()) {
@@ -102,6 +123,12 @@ int bw_cmd_load(int replace)
 		return BW_EXIT_UNAVAILABLE;
 	}
 	bpf_program__set_autoload(skel->progs.bw_probe, false);
+	int setattr = hook_nargs("inode_setattr");
+	if (setattr == 2 || setattr == 3)
+		skel->rodata->bw_setattr_nargs = setattr;
+	else
+		fprintf(stderr, "bulwark-bpf: inode_setattr has %d arguments here; utimes keeps the 6.1 layout\n",
+			setattr);
 	int err = bulwark_lsm__load(skel);
 	if (err) {
 		fprintf(stderr, "bulwark-bpf: load failed: %s (BULWARK_BPF_DEBUG=1 shows the verifier log)\n",
