@@ -1,21 +1,25 @@
 /*
- * bulwark-proc-events: follows process exec/fork/exit through the kernel's proc connector
- * (netlink NETLINK_CONNECTOR, CN_IDX_PROC; needs CAP_NET_ADMIN) and, on each exec, immediately
- * snapshots /proc/PID (exe, cmdline, cwd, status, stat, cgroup, pid/mnt namespaces) so that
- * processes that live for microseconds are still attributed. The snapshot races the process's
- * exit: measured here, a normal-priority reader lost the exe of about 1 `touch` in 4 on a busy
- * 2-CPU machine, a SCHED_FIFO one none in 300, so the helper asks for SCHED_FIFO priority 1
- * (`--rt 0` disables it; without CAP_SYS_NICE it runs normally and says so in the ready line).
- * Its work per event is bounded (a few /proc reads) and it blocks between batches.
+ * bulwark-proc-events: reports every process exec, fork and exit, with what /proc says about it,
+ * for the process cache (src/enrich/proc-events.ts). Two modes:
+ *  - BPF (proc-events-bpf.c, proc-events.bpf.c; the default when it loads): BTF tracepoints
+ *    capture each exec in the process's own context. Nothing is missed or read too late.
+ *  - proc connector (this file; --no-bpf, or when BPF cannot load): netlink NETLINK_CONNECTOR,
+ *    CN_IDX_PROC (needs CAP_NET_ADMIN); on each exec /proc/PID is read at once. That read races
+ *    the process's exit: on a busy 2-CPU machine a normal-priority reader lost the exe of about
+ *    1 `touch` in 4; a SCHED_FIFO one none of 300 on a quiet machine, but about a third of the
+ *    execs of an exec storm (`while :; do sh -c :; done`) on a loaded one. So this mode asks for SCHED_FIFO priority 1 (`--rt 0` disables it; without
+ *    CAP_SYS_NICE it runs normally and says so in the ready line); its work per event is bounded
+ *    and it blocks between batches.
  *
  * Output: one JSON object per line on stdout, flushed after each batch of datagrams:
- *   {"ev":"ready","rt":true|false}            subscribed; events from now on are seen
- *   {"ev":"fork","pid":P,"ppid":Q,"ts":"NS"}  a new process (it runs its parent's image)
+ *   {"ev":"ready","rt":B,"mode":"bpf"|"connector"}  attached; events from now on are seen
+ *   {"ev":"fork","pid":P,"ppid":Q,"ts":"NS"}  a new process (it runs its parent's image); the
+ *                                             BPF mode adds uid, ttyNr, pidns, mntns, nspid
  *   {"ev":"exec","pid":P,"ts":"NS","start":TICKS,"ppid":Q,"uid":U,"nspid":[P,..],"ttyNr":N,
  *    "pidns":I,"mntns":I,"exe":"..","cmdline":["a","b"],"cwd":"..","cgroup":"..","comm":".."}
  *                                             fields are missing when the process was gone
  *   {"ev":"exit","pid":P,"ts":"NS","code":C}
- *   {"ev":"lost","ts":"NS"}                   socket overflow (ENOBUFS): events were lost
+ *   {"ev":"lost","ts":"NS","count":N}         records lost (socket overflow, full ring buffer)
  *
  * Only whole processes are reported (thread events are skipped). `ts` (a decimal string: it
  * exceeds 2^53) is the kernel's own time of the event (proc_event.timestamp_ns, CLOCK_MONOTONIC)
@@ -37,19 +41,25 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "proc-events.h"
 
 #define RCVBUF (8 * 1024 * 1024)
 
 static char scratch[65536];
 
-static long long now_ns(void) {
+long long now_ns(void) {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Writes s[0..n) as a JSON string body (without quotes). */
-static void json_str(const char *s, size_t n) {
+long long realtime_offset(void) {
+	struct timespec mono;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return now_ns() - ((long long)mono.tv_sec * 1000000000LL + mono.tv_nsec);
+}
+
+void json_str(const char *s, size_t n) {
 	putchar('"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -244,23 +254,32 @@ static void handle(const struct proc_event *e, long long ts) {
 }
 
 int main(int argc, char **argv) {
-	int forks = 1, rt = 1;
+	int forks = 1, rt = 1, bpf = 1;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-fork")) forks = 0;
+		else if (!strcmp(argv[i], "--no-bpf")) bpf = 0;
 		else if (!strcmp(argv[i], "--rt") && i + 1 < argc) rt = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: bulwark-proc-events [--no-fork] [--rt PRIORITY(0=off)]\n");
+			fprintf(stderr, "usage: bulwark-proc-events [--no-bpf] [--no-fork] [--rt PRIORITY(0=off)]\n");
 			return 2;
 		}
 	}
+	signal(SIGPIPE, SIG_DFL);
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+#ifdef PE_BPF
+	if (bpf) {
+		int r = run_bpf();
+		if (r >= 0) return r;
+	}
+#else
+	(void)bpf;
+#endif
 	int rt_ok = 0;
 	if (rt > 0) {
 		struct sched_param sp = {.sched_priority = rt};
 		rt_ok = sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) == 0;
 	}
-	signal(SIGPIPE, SIG_DFL);
-	static char outbuf[1 << 16];
-	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
 	int sock = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
 	if (sock < 0) {
@@ -280,7 +299,7 @@ int main(int argc, char **argv) {
 		fprintf(stderr, "bulwark-proc-events: PROC_CN_MCAST_LISTEN: %s\n", strerror(errno));
 		return 2;
 	}
-	printf("{\"ev\":\"ready\",\"rt\":%s}\n", rt_ok ? "true" : "false");
+	printf("{\"ev\":\"ready\",\"rt\":%s,\"mode\":\"connector\"}\n", rt_ok ? "true" : "false");
 	fflush(stdout);
 
 	static char buf[1 << 16] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -302,10 +321,7 @@ int main(int argc, char **argv) {
 			fprintf(stderr, "bulwark-proc-events: recv: %s\n", strerror(errno));
 			return 1;
 		}
-		/* CLOCK_REALTIME - CLOCK_MONOTONIC, re-read per batch (follows clock steps). */
-		struct timespec mono;
-		clock_gettime(CLOCK_MONOTONIC, &mono);
-		long long offset = now_ns() - ((long long)mono.tv_sec * 1000000000LL + mono.tv_nsec);
+		long long offset = realtime_offset(); /* re-read per batch: follows clock steps */
 		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
 		     nh = NLMSG_NEXT(nh, n)) {
 			if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_NOOP) continue;

@@ -17,8 +17,10 @@ import type { ProcessCacheOptions, ProcessCacheStats } from './process-cache.js'
 import { ttyName } from './proc-read.js';
 import type { ProcRecord } from './proc-read.js';
 import { UserNames } from './users.js';
-import { RuntimeMetadata, WorkloadRegistry } from './workload.js';
-import type { RuntimeMetadataOptions, RuntimeMetadataStats, WorkloadInfo } from './workload.js';
+import { RuntimeMetadata } from './runtime-metadata.js';
+import type { RuntimeMetadataOptions, RuntimeMetadataStats } from './runtime-metadata.js';
+import { WorkloadRegistry } from './workload.js';
+import type { WorkloadInfo } from './workload.js';
 import type { AlertFields, EnrichedEvent, EnrichedProcess } from './types.js';
 
 export interface EnricherOptions {

@@ -6,12 +6,8 @@
 // event's time picks the image the process had then. Lookups that miss fall back to /proc.
 // Without the helper (no CAP_NET_ADMIN, not built) the cache still answers from /proc, and
 // short-lived processes are then attributed only as far as the sensor's own event says.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { ProcEventsHelper } from './proc-events.js';
+import type { HelperLine } from './proc-events.js';
 import { readProc } from './proc-read.js';
 import type { ProcRecord } from './proc-read.js';
 
@@ -25,8 +21,10 @@ export interface ProcessCacheOptions {
   helper?: boolean;
   /** Helper binary; default $BULWARK_PROC_EVENTS or <package>/native/build/bulwark-proc-events. */
   helperPath?: string;
-  /** SCHED_FIFO priority asked by the helper; 0 disables. Default 1. */
+  /** SCHED_FIFO priority asked by the helper in connector mode; 0 disables. Default 1. */
   rtPriority?: number;
+  /** Try the helper's BPF mode first (default true); false forces the proc connector. */
+  bpf?: boolean;
   /** Where /proc is (tests). */
   procRoot?: string;
   /** Told about helper start failures and restarts. */
@@ -54,41 +52,17 @@ export interface ProcessCacheStats {
   helperRunning: boolean;
   /** Whether the helper runs with real-time priority (see native/proc-events). */
   realtime: boolean;
-}
-
-/** Where the built helper lives: <package root>/native/build/bulwark-proc-events. */
-export function procEventsHelperPath(): string {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return process.env.BULWARK_PROC_EVENTS ?? join(root, 'native', 'build', 'bulwark-proc-events');
-}
-
-interface HelperLine {
-  ev: 'ready' | 'exec' | 'fork' | 'exit' | 'lost';
-  pid?: number;
-  ppid?: number;
-  ts?: number | string;
-  start?: number;
-  uid?: number;
-  nspid?: number[];
-  ttyNr?: number;
-  pidns?: number;
-  mntns?: number;
-  exe?: string;
-  cmdline?: string[];
-  cwd?: string;
-  cgroup?: string;
-  comm?: string;
-  rt?: boolean;
+  /** Pid of the running helper; 0 when none. */
+  helperPid: number;
+  /** How the helper captures processes: `bpf` (complete), `connector` (racy snapshots), `none`. */
+  mode: 'bpf' | 'connector' | 'none';
 }
 
 export class ProcessCache {
   private readonly gens = new Map<number, ProcRecord[]>();
   private readonly max: number;
   private readonly opts: ProcessCacheOptions;
-  private child: ChildProcess | undefined;
-  private closed = false;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private backoffMs = 500;
+  private helper: ProcEventsHelper | undefined;
   private readonly s: ProcessCacheStats = {
     hits: 0,
     misses: 0,
@@ -103,6 +77,8 @@ export class ProcessCache {
     restarts: 0,
     helperRunning: false,
     realtime: false,
+    helperPid: 0,
+    mode: 'none',
   };
 
   constructor(opts: ProcessCacheOptions = {}) {
@@ -116,71 +92,14 @@ export class ProcessCache {
    */
   start(): Promise<boolean> {
     if (this.opts.helper === false) return Promise.resolve(false);
-    const path = this.opts.helperPath ?? procEventsHelperPath();
-    if (!existsSync(path)) {
-      this.opts.onLog?.(
-        'warn',
-        `process cache: ${path} not built (scripts/build-native.sh); using /proc only`,
-      );
-      return Promise.resolve(false);
-    }
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (ok: boolean): void => {
-        if (!settled) {
-          settled = true;
-          resolve(ok);
-        }
-      };
-      const args = ['--rt', String(this.opts.rtPriority ?? 1)];
-      const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      this.child = child;
-      let stderr = '';
-      child.stderr?.setEncoding('utf8');
-      child.stderr?.on('data', (d: string) => {
-        stderr = (stderr + d).slice(-2000);
-      });
-      const rl = createInterface({ input: child.stdout! });
-      rl.on('line', (line) => {
-        let msg: HelperLine;
-        try {
-          msg = JSON.parse(line) as HelperLine;
-        } catch {
-          return;
-        }
-        if (msg.ev === 'ready') {
-          this.s.helperRunning = true;
-          this.s.realtime = msg.rt === true;
-          this.backoffMs = 500;
-          done(true);
-        } else this.ingest(msg);
-      });
-      child.on('error', (e) => {
-        this.opts.onLog?.('warn', `process cache: cannot run ${path}: ${e.message}`);
-        done(false);
-      });
-      child.on('exit', (code, signal) => {
-        this.s.helperRunning = false;
-        if (this.child === child) this.child = undefined;
-        if (this.closed) return done(false);
-        const why = stderr.trim() || `exit ${code ?? signal}`;
-        this.opts.onLog?.('warn', `process cache: helper stopped (${why}); using /proc until it restarts`);
-        if (!settled) return done(false); // never subscribed (e.g. no CAP_NET_ADMIN): do not retry
-        this.s.lost++;
-        this.scheduleRestart();
-      });
+    this.helper ??= new ProcEventsHelper({
+      path: this.opts.helperPath,
+      rtPriority: this.opts.rtPriority,
+      bpf: this.opts.bpf,
+      onRecord: (line) => this.ingest(line),
+      onLog: this.opts.onLog,
     });
-  }
-
-  private scheduleRestart(): void {
-    if (this.closed || this.restartTimer) return;
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      this.s.restarts++;
-      void this.start();
-    }, this.backoffMs);
-    this.restartTimer.unref();
-    this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+    return this.helper.start();
   }
 
   /** Applies one helper record (exported for replaying captured helper output). */
@@ -191,7 +110,10 @@ export class ProcessCache {
       case 'exec': {
         this.s.execs++;
         const prev = this.latest(pid);
-        const inherit = prev && prev.exitNs === undefined ? prev : undefined;
+        // A late connector snapshot (no exe: the process was gone) keeps what the process had
+        // before its exec (ppid, uid, cwd, cgroup do not change across exec). A complete record
+        // (BPF mode, or a snapshot in time) is taken as it is: a field it lacks is unknown.
+        const inherit = !msg.exe && prev && prev.exitNs === undefined ? prev : undefined;
         if (!msg.exe) this.s.lateSnapshots++;
         this.add({
           pid,
@@ -217,23 +139,24 @@ export class ProcessCache {
       case 'fork': {
         this.s.forks++;
         const parent = this.latest(msg.ppid ?? -1);
-        // The child runs the parent's image until it execs. Its own pid inside a pid namespace
-        // is not known yet (nspid []), unless the parent is in the host's namespace.
+        // The child runs the parent's image until it execs. The BPF mode gives its own ids
+        // (nspid, uid, namespaces); the connector mode does not: then its pid inside a pid
+        // namespace is unknown (nspid []) unless the parent is in the host's namespace.
         const hostNs = parent !== undefined && parent.nspid.length === 1;
         this.add({
           pid,
           ppid: msg.ppid ?? -1,
-          uid: parent?.uid ?? -1,
+          uid: msg.uid ?? parent?.uid ?? -1,
           start: 0,
           exe: parent?.exe ?? '',
           comm: parent?.comm ?? '',
           argv: parent?.argv ?? [],
           cwd: parent?.cwd ?? '',
-          ttyNr: parent?.ttyNr ?? -1,
-          nspid: hostNs ? [pid] : [],
+          ttyNr: msg.ttyNr ?? parent?.ttyNr ?? -1,
+          nspid: msg.nspid ?? (hostNs ? [pid] : []),
           ...(parent?.cgroup !== undefined ? { cgroup: parent.cgroup } : {}),
-          ...(parent?.pidns !== undefined ? { pidns: parent.pidns } : {}),
-          ...(parent?.mntns !== undefined ? { mntns: parent.mntns } : {}),
+          ...((msg.pidns ?? parent?.pidns) !== undefined ? { pidns: msg.pidns ?? parent?.pidns } : {}),
+          ...((msg.mntns ?? parent?.mntns) !== undefined ? { mntns: msg.mntns ?? parent?.mntns } : {}),
           sinceNs: ts,
           origin: 'fork',
         });
@@ -246,7 +169,7 @@ export class ProcessCache {
         break;
       }
       case 'lost':
-        this.s.lost++;
+        this.s.lost += msg.count ?? 1;
         break;
       default:
         break;
@@ -322,20 +245,25 @@ export class ProcessCache {
   }
 
   stats(): ProcessCacheStats {
-    return { ...this.s, entries: this.gens.size };
+    const h = this.helper;
+    return {
+      ...this.s,
+      entries: this.gens.size,
+      lost: this.s.lost + (h?.deaths ?? 0),
+      restarts: h?.restarts ?? 0,
+      helperRunning: h?.running ?? false,
+      realtime: h?.realtime ?? false,
+      helperPid: h?.pid ?? 0,
+      mode: h?.running ? h.mode : 'none',
+    };
   }
 
   /** Stops the helper. Idempotent. */
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+    await this.helper?.close();
   }
 }
 
 export type { ProcRecord } from './proc-read.js';
+export { procEventsHelperPath } from './proc-events.js';
+export type { HelperLine } from './proc-events.js';

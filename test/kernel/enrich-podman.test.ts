@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createEnricher, procEventsHelperPath } from '../../src/enrich/index.js';
-import { which } from '../../src/enrich/workload.js';
+import { which } from '../../src/enrich/runtime-metadata.js';
 import { IS_ROOT, needKernel } from '../helpers/kernel.js';
 
 const RUN_FLAGS = ['--runtime', 'runc', '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
@@ -77,6 +77,16 @@ test('podman container: container id, namespace pids, and podman inspect metadat
       for (const r of e.cache.records())
         if (r.exe === '/usr/bin/touch' && r.cgroup?.includes(id) && r.exitNs !== undefined) hostPid = r.pid;
       if (hostPid === undefined) await new Promise((r) => setTimeout(r, 10));
+    }
+    if (!hostPid) {
+      const seen = [...e.cache.records()].filter(
+        (r) => r.comm === 'touch' || r.exe.endsWith('/touch') || r.cgroup?.includes(id),
+      );
+      t.diagnostic(
+        JSON.stringify({ seen, stats: e.cache.stats() }, (_k, v: unknown) =>
+          typeof v === 'bigint' ? String(v) : v,
+        ),
+      );
     }
     assert.ok(hostPid, 'the helper saw touch exec in the container');
     const event = {

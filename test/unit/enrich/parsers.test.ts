@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { nodeIdFrom, ttyName } from '../../../src/enrich/index.js';
 import { parseStat, parseStatus } from '../../../src/enrich/proc-read.js';
 import { parsePasswd } from '../../../src/enrich/users.js';
-import { parseCrictl, parseInspect } from '../../../src/enrich/workload.js';
+import { parseCrictl, parseInspect } from '../../../src/enrich/runtime-metadata.js';
 
 test('stat: comm with spaces and parentheses, tty_nr and start time', () => {
   const line =

@@ -36,28 +36,37 @@ test('fork inherits the parent, exec replaces the image, lookups by time pick th
   const c = new ProcessCache({ helper: false, procRoot: empty });
   c.ingest(shExec(100, 1, 0));
   c.ingest({ ev: 'fork', pid: 101, ppid: 100, ts: ts(10) });
-  // The exec snapshot came too late: only what survives in a zombie, or nothing.
-  c.ingest({
-    ev: 'exec',
-    pid: 101,
-    ts: ts(20),
-    comm: 'touch',
-    exe: '/usr/bin/touch',
-    cmdline: ['touch', 'file'],
-  });
+  c.ingest({ ...shExec(101, 100, 20), exe: '/usr/bin/touch', cmdline: ['touch', 'file'], comm: 'touch' });
   c.ingest({ ev: 'exit', pid: 101, ts: ts(300) });
   const before = c.lookup(101, T0 + 15_000n);
   assert.equal(before?.exe, '/usr/bin/dash', 'between fork and exec the child runs sh');
+  assert.deepEqual(before?.argv, ['sh', '-c', 'cd /sbin && touch file']);
   const after = c.lookup(101, T0 + 100_000n);
   assert.equal(after?.exe, '/usr/bin/touch');
   assert.deepEqual(after?.argv, ['touch', 'file']);
-  assert.equal(after?.ppid, 100, 'ppid inherited from the fork record');
-  assert.equal(after?.cwd, '/root');
-  assert.deepEqual(after?.nspid, [101]);
+  assert.equal(after?.ppid, 100);
   assert.equal(after?.exitNs, T0 + 300_000n);
   assert.equal(c.parentOf(after!, T0 + 100_000n)?.exe, '/usr/bin/dash');
   const s = c.stats();
-  assert.deepEqual([s.hits, s.misses, s.execs, s.forks, s.exits], [3, 0, 2, 1, 1]);
+  assert.deepEqual([s.hits, s.misses, s.execs, s.forks, s.exits, s.lateSnapshots], [3, 0, 2, 1, 1, 0]);
+});
+
+test('a late connector snapshot keeps what exec does not change, and is counted', () => {
+  const c = new ProcessCache({ helper: false, procRoot: empty });
+  c.ingest(shExec(110, 1, 0));
+  c.ingest({ ev: 'fork', pid: 111, ppid: 110, ts: ts(10) });
+  // The process was gone before /proc could be read: the zombie's stat gave only comm.
+  c.ingest({ ev: 'exec', pid: 111, ts: ts(20), comm: 'touch' });
+  const r = c.lookup(111, T0 + 100_000n);
+  assert.equal(r?.exe, '', 'the exe is lost, not guessed');
+  assert.equal(r?.comm, 'touch');
+  assert.deepEqual(r?.argv, []);
+  assert.deepEqual([r?.ppid, r?.uid, r?.cwd, r?.cgroup], [110, 0, '/root', '/']);
+  assert.equal(c.stats().lateSnapshots, 1);
+  // A complete record missing a field (BPF mode, cgroup not resolvable) does not inherit it.
+  c.ingest({ ev: 'fork', pid: 112, ppid: 110, ts: ts(30), nspid: [112] });
+  c.ingest({ ...shExec(112, 110, 40), cgroup: undefined });
+  assert.equal(c.lookup(112)?.cgroup, undefined);
 });
 
 test('a reused pid starts a new history; the LRU evicts the least recently used pid', () => {
