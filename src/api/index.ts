@@ -5,10 +5,9 @@
 import { hostname } from 'node:os';
 import { startGrpc, type GrpcHandle } from './grpc/server.js';
 import type { Identity } from './grpc/log-service.js';
-import { startHttp, type HttpHandle } from './http-server.js';
+import { readiness, startHttp, type HttpHandle } from './http-server.js';
 import { checkExposure, loadTls, parseListenAddress, type ListenAddress, type TlsFiles } from './listen.js';
 import { Metrics } from './metrics.js';
-import { readiness } from './http-server.js';
 import type { AlertSource, ApiLogger, PolicyStore, ReadinessCheck } from './types.js';
 
 export type {
@@ -26,6 +25,13 @@ export type { TlsFiles } from './listen.js';
 export type { GrpcHandle } from './grpc/server.js';
 export type { HttpHandle } from './http-server.js';
 export type { Identity } from './grpc/log-service.js';
+export {
+  watchGrpc,
+  type GrpcWatch,
+  type GrpcWatchFilters,
+  type GrpcWatchOptions,
+  type GrpcClientTls,
+} from './grpc/client.js';
 
 export const DEFAULT_GRPC_ADDRESS = '127.0.0.1:32767';
 export const DEFAULT_HEALTH_ADDRESS = '127.0.0.1:32766';
