@@ -228,7 +228,8 @@ test('opening a missing store read-only, or a newer schema, is a clear error', (
 });
 
 test('a store that cannot be opened (worker side) fails softly: reported, queued alerts counted at close', async (t) => {
-  const dir = tmp(t);
+  // Cleanup closes the sinks first: a sink still retrying would recreate directories.
+  const dir = mkdtempSync(join(tmpdir(), 'bw-store-'));
   const { writeFileSync } = await import('node:fs');
   writeFileSync(join(dir, 'not-a-dir'), 'x');
   const events: string[] = [];
@@ -236,7 +237,10 @@ test('a store that cannot be opened (worker side) fails softly: reported, queued
     store: { path: join(dir, 'not-a-dir', 'alerts.db'), queue: { backoffMinMs: 10, backoffMaxMs: 20 } },
     onEvent: (e) => events.push(e.kind === 'failed' ? `failed:${e.code}` : e.kind),
   });
-  t.after(() => sinks.close(50));
+  t.after(async () => {
+    await sinks.close(50);
+    rmSync(dir, { recursive: true, force: true });
+  });
   for (let i = 0; i < 5; i++) sinks.write(numberedAlert(i));
   const end = Date.now() + 20_000;
   while (sinks.stats().sinks[0].failures < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
