@@ -23,7 +23,7 @@ struct bw_names_event {
 
 /* Recent failed calls, oldest overwritten first. Strings are allocated to size. An entry
  * overwritten before its audit event arrived is counted; the event then carries no names. */
-#define RECENT 4096
+#define RECENT 65536 /* power of two */
 static struct recent {
 	uint64_t ns;
 	uint32_t tgid;
@@ -33,7 +33,8 @@ static struct recent {
 	char *name1, *name2;
 	char *dir1, *dir2; /* what dirfd pointed at, read from /proc at once; "" if gone */
 } recent[RECENT];
-static unsigned next_slot;
+static unsigned next_slot; /* where the next entry goes */
+static unsigned oldest;    /* first entry that may still be claimed */
 static uint64_t n_overwritten;
 
 static char *dupn(const char *s, size_t n)
@@ -61,6 +62,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	(void)ctx;
 	const struct bw_names_event *e = data;
 	if (size < sizeof *e || sizeof *e + (size_t)e->len1 + e->len2 > size) return 0;
+	if (next_slot - oldest == RECENT) oldest++; /* the ring is full: the oldest goes */
 	struct recent *r = &recent[next_slot++ % RECENT];
 	release(r);
 	r->ns = bw_now_ns();
@@ -139,19 +141,25 @@ void bw_names_read(void)
 	if (rb) ring_buffer__consume(rb);
 }
 
+/* Entries are in arrival order and audit events come in syscall order, so the match is the first
+ * unclaimed entry of that caller from the oldest on. Claimed entries and entries older than 5 s
+ * (a failure that was not a Landlock denial: ordinary EACCES) are skipped over for good. */
 static struct recent *find(int32_t tgid, int syscall, const uint64_t *args)
 {
-	struct recent *best = NULL;
 	uint64_t now = bw_now_ns();
-	for (int i = 0; i < RECENT; i++) {
-		struct recent *r = &recent[i];
-		if (!r->ns || r->taken || (int32_t)r->tgid != tgid || r->syscall != syscall) continue;
-		if (args && memcmp(args, r->args, sizeof r->args) != 0) continue;
-		if (now - r->ns > 2000000000ull) continue;
-		/* The oldest unclaimed one: audit events arrive in syscall order. */
-		if (!best || r->ns < best->ns) best = r;
+	while (oldest != next_slot) {
+		struct recent *r = &recent[oldest % RECENT];
+		if (!r->taken && now - r->ns < 5000000000ull) break;
+		if (!r->taken) r->taken = 1; /* expired: nobody will claim it */
+		oldest++;
 	}
-	return best;
+	for (unsigned i = oldest; i != next_slot; i++) {
+		struct recent *r = &recent[i % RECENT];
+		if (r->taken || (int32_t)r->tgid != tgid || r->syscall != syscall) continue;
+		if (args && memcmp(args, r->args, sizeof r->args) != 0) continue;
+		return r;
+	}
+	return NULL;
 }
 
 int bw_names_have(int32_t tgid, int syscall, const uint64_t *args)
