@@ -19,6 +19,7 @@ import {
   type RuleSet,
   type Subject,
 } from '../policy/index.js';
+import { coverageText, landlockAbi, planForSubject } from '../sensor/index.js';
 import { EXIT } from './exit-codes.js';
 
 interface ExplainOpts {
@@ -141,10 +142,54 @@ function runExplain(opts: ExplainOpts): number {
     tty: opts.tty ?? null,
   };
   const ex = explain(rs, req);
+  const enforcement = enforcementOn(rs, ex, req);
   process.stdout.write(
-    opts.json ? `${JSON.stringify(toJson(rs, ex, req), null, 2)}\n` : renderText(rs, ex, req),
+    opts.json
+      ? `${JSON.stringify({ ...toJson(rs, ex, req), enforcement }, null, 2)}\n`
+      : renderText(rs, ex, req) + (enforcement ? `\nenforcement on this host: ${enforcement.text}\n` : ''),
   );
   return EXIT.OK;
+}
+
+interface Enforcement {
+  status: 'prevented' | 'prevented-broader' | 'detected-only';
+  text: string;
+}
+
+/**
+ * How this host carries out a refusing verdict: Landlock for workloads (per rule and operation,
+ * from the workload's plan), detection only for the host unless BPF-LSM loads (bulwark probe).
+ * Null when the verdict refuses nothing.
+ */
+function enforcementOn(
+  rs: RuleSet,
+  ex: Explanation,
+  req: { subject: Subject; op: Operation },
+): Enforcement | null {
+  const d = ex.decision;
+  if (d.verdict !== 'block' && d.verdict !== 'posture-block') return null;
+  if (req.subject.kind === 'host')
+    return {
+      status: 'detected-only',
+      text: 'detected only on hosts without BPF-LSM: the change is reported as Audit (Block) (see bulwark probe)',
+    };
+  let abi = 0;
+  try {
+    abi = landlockAbi();
+  } catch {
+    abi = 0;
+  }
+  if (abi === 0) return { status: 'detected-only', text: 'detected only: this kernel has no Landlock' };
+  const plan = planForSubject(rs, req.subject, abi);
+  const entry = plan.coverage.find((c) => c.ruleId === d.ruleId && c.op === req.op);
+  if (!entry)
+    return d.ruleId === null
+      ? { status: 'prevented', text: 'prevented by the Landlock ruleset of the workload (default posture)' }
+      : {
+          status: 'detected-only',
+          text: 'detected only: this rule shapes no Landlock right for this operation',
+        };
+  return { status: entry.status, text: `${coverageText(entry)} (Landlock ABI ${abi})` };
 }
 
 function ruleJson(rs: RuleSet, r: CompiledRule) {

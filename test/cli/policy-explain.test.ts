@@ -162,3 +162,19 @@ test('explain: usage errors exit 2; invalid policies exit 1', (t) => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /bad\.yaml:6:\d+ error BW1006/);
 });
+
+test('explain: says how this host enforces a refusing verdict (Landlock coverage)', () => {
+  const create = JSON.parse(bulwark(...seedCase, '--json').stdout);
+  assert.match(create.enforcement.status, /^prevented/);
+  const chmod = JSON.parse(
+    bulwark(
+      ...seedCase.map((a) => (a === 'create' ? 'chmod' : a === '/usr/bin/touch' ? '/usr/bin/chmod' : a)),
+      '--json',
+    ).stdout,
+  );
+  assert.equal(chmod.verdict, 'block');
+  assert.equal(chmod.enforcement.status, 'detected-only');
+  assert.match(chmod.enforcement.text, /chmod/);
+  const read = JSON.parse(bulwark(...seedCase.map((a) => (a === 'create' ? 'read' : a)), '--json').stdout);
+  assert.equal(read.enforcement, null);
+});
