@@ -23,6 +23,7 @@ struct bw_names_event {
 	__u32 len2;
 	__u32 pad;
 	__u64 args[4]; /* a0..a3 as audit's SYSCALL record prints them: matches the two up */
+	__u64 cgroup_id; /* cgroup v2 id of the caller (the workload's cgroup) */
 };
 
 struct scratch {
@@ -96,6 +97,7 @@ int bw_names_exit(struct bpf_raw_tracepoint_args *ctx)
 	e->args[1] = a1;
 	e->args[2] = a2;
 	e->args[3] = a3;
+	e->cgroup_id = bpf_get_current_cgroup_id();
 	long n1 = p1 ? bpf_probe_read_user_str(sc->buf, NAME_MAX_LEN, (void *)p1) : 0;
 	if (n1 < 0) n1 = 0;
 	if (n1 > NAME_MAX_LEN) n1 = NAME_MAX_LEN;

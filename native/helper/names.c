@@ -18,6 +18,7 @@ struct bw_names_event {
 	int32_t syscall, ret, dfd1, dfd2;
 	uint32_t len1, len2, pad;
 	uint64_t args[4];
+	uint64_t cgroup_id;
 	char names[]; /* name1 (len1 bytes), then name2 (len2 bytes) */
 };
 
@@ -29,6 +30,7 @@ static struct recent {
 	uint32_t tgid;
 	int32_t syscall, dfd1, dfd2, taken;
 	uint64_t args[4];
+	uint64_t cgroup_id;
 	uint32_t len1, len2;
 	char *name1, *name2;
 	char *dir1, *dir2; /* what dirfd pointed at, read from /proc at once; "" if gone */
@@ -72,6 +74,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	r->dfd2 = e->dfd2;
 	r->taken = 0;
 	memcpy(r->args, e->args, sizeof r->args);
+	r->cgroup_id = e->cgroup_id;
 	r->len1 = e->len1 > 4096 ? 4096 : e->len1;
 	r->len2 = e->len2 > 4096 ? 4096 : e->len2;
 	r->name1 = dupn(e->names, r->len1);
@@ -184,7 +187,7 @@ size_t bw_names_take(int32_t tgid, int syscall, const uint64_t *args, char *out,
 	if (!r || !r->name1 || !r->name2 || !r->dir1 || !r->dir2) return 0;
 	if (cap < 2 * (r->len1 + r->len2 + strlen(r->dir1) + strlen(r->dir2)) + 128) return 0;
 	r->taken = 1;
-	size_t o = (size_t)snprintf(out, cap, "dirfd=%d name=", r->dfd1);
+	size_t o = (size_t)snprintf(out, cap, "cgroup=%llu dirfd=%d name=", (unsigned long long)r->cgroup_id, r->dfd1);
 	o += hex(out + o, r->name1, r->len1 ? r->len1 - 1 : 0);
 	if (r->dir1[0]) {
 		o += (size_t)snprintf(out + o, cap - o, " dir=");

@@ -113,6 +113,8 @@ interface Args {
   /** Directory a relative name was relative to (cwd or dirfd), read by the helper at once. */
   dir?: string;
   dir2?: string;
+  /** cgroup v2 id of the caller, from the BPF catcher. */
+  cgroupId?: string;
 }
 
 function parseArgs(rec: AuditRecord | undefined): Args {
@@ -122,7 +124,14 @@ function parseArgs(rec: AuditRecord | undefined): Args {
     const v = f.get(k);
     return v !== undefined ? Buffer.from(v, 'hex').toString('utf8') : undefined;
   };
-  return { name: hex('name'), name2: hex('name2'), dir: hex('dir'), dir2: hex('dir2') };
+  const cg = f.get('cgroup');
+  return {
+    name: hex('name'),
+    name2: hex('name2'),
+    dir: hex('dir'),
+    dir2: hex('dir2'),
+    cgroupId: cg && cg !== '0' ? cg : undefined,
+  };
 }
 
 function joinName(dir: string, name: string): string {
@@ -212,6 +221,7 @@ export function decodeDenial(frame: AuditFrame): DenialEvent | null {
     proc.cmdline = t.replace(/\0/g, ' ').trim();
   }
   if (cwd) proc.cwd = cwd;
+  if (args.cgroupId) proc.cgroupId = args.cgroupId;
 
   const ev: DenialEvent = {
     kind: 'denial',

@@ -1,7 +1,7 @@
 // Helpers for the kernel-layer tests: a policy compiled from inline YAML, the audit and fanotify
 // backends with an event log that can be waited on, and a sandboxed shell.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compile, parsePolicyText, type RuleSet, type Subject } from '../../src/policy/index.js';
@@ -47,6 +47,18 @@ export function otherHelpers(): number[] {
     }
   }
   return out;
+}
+
+/** cgroup v2 id (inode of the cgroup directory) of this process, as a decimal string. */
+export function ownCgroupId(): string | undefined {
+  const line = readFileSync('/proc/self/cgroup', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('0::'));
+  const mnt = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .find((l) => l.includes(' - cgroup2 '));
+  if (!line || !mnt) return undefined;
+  return String(statSync(path.join(mnt.split(' ')[4], line.slice(3))).ino);
 }
 
 export function auditEnabled(): string {

@@ -14,6 +14,7 @@ import {
   nativeBuilt,
   openSensors,
   otherHelpers,
+  ownCgroupId,
   planFor,
   ruleSetFrom,
   runShell,
@@ -265,6 +266,7 @@ describe('Landlock + audit + fanotify operation matrix', { concurrency: false },
         assert.ok(d.proc.pid > 0 && d.proc.ppid > 0);
         assert.equal(d.proc.uid, 0);
         assert.ok(d.domainPid === r.pid, 'the domain belongs to the sandboxed workload');
+        assert.equal(d.proc.cgroupId, ownCgroupId(), "the caller's cgroup (for workload attribution)");
       } else {
         assert.equal(r.code, 0, r.stderr);
         const ch = await s.log.waitFor((e) => changeMatches(c, e), m);
