@@ -4,7 +4,7 @@
 // from SQLite), so any edit of the database, by any tool, changes it.
 import { createHash, type Hash } from 'node:crypto';
 import type { BaselineStore, VersionRow } from './store.js';
-import type { Entry } from './types.js';
+import type { StoredRow } from './record.js';
 
 const MAGIC = 'bulwark-baseline-v1\n';
 
@@ -22,25 +22,11 @@ function lp(h: Hash, b: Buffer | string | null): void {
   h.update(v);
 }
 
-/** Every stored field, in a fixed order, length-prefixed. */
-export function hashEntry(h: Hash, e: Entry, pkg: string | null): void {
-  lp(h, e.key);
-  lp(h, e.type);
-  lp(
-    h,
-    `${e.mode} ${e.uid} ${e.gid} ${e.size} ${e.mtimeNs} ${e.ctimeNs} ${e.inode} ${e.nlink} ${e.dev} ${e.rdev} ${e.flags} ${e.scanFlags}`,
-  );
-  lp(h, e.target);
-  lp(h, e.xattrs);
-  lp(h, e.acl);
-  lp(h, e.selinux);
-  lp(h, e.caps);
-  lp(h, e.digests.sha256 ?? null);
-  lp(h, e.digests.sha512 ?? null);
-  lp(h, e.digests['sha3-256'] ?? null);
-  lp(h, e.digests.blake2b512 ?? null);
-  lp(h, pkg);
-  lp(h, e.error);
+/** One stored row: key, record and owning package, length-prefixed. */
+export function hashRow(h: Hash, r: StoredRow): void {
+  lp(h, r.key);
+  lp(h, r.rec);
+  lp(h, r.pkg);
 }
 
 export function headerText(v: VersionRow, parentDigest: Buffer | null, entries: number): string {
@@ -70,11 +56,11 @@ export class EntryDigester {
   readonly body = createHash('sha256');
   count = 0;
 
-  *wrap(it: Iterable<Entry & { pkg: string | null }>): Generator<Entry & { pkg: string | null }> {
-    for (const e of it) {
-      hashEntry(this.body, e, e.pkg);
+  *wrap(it: Iterable<StoredRow>): Generator<StoredRow> {
+    for (const r of it) {
+      hashRow(this.body, r);
       this.count++;
-      yield e;
+      yield r;
     }
   }
 }
@@ -82,7 +68,7 @@ export class EntryDigester {
 /** Reads the version back from the store and digests it. */
 export function versionDigest(store: BaselineStore, v: VersionRow): DigestResult {
   const d = new EntryDigester();
-  for (const e of d.wrap(store.entries(v.id))) void e;
+  for (const r of d.wrap(store.rows(v.id))) void r;
   return finishDigest(store, v, d);
 }
 

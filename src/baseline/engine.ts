@@ -12,7 +12,8 @@ import { mergeDiff } from './diff.js';
 import { loadNative } from './native.js';
 import { classify, detectPackageManager, type PackageManager } from './packages.js';
 import { keyToPath, pathToKey } from './path-key.js';
-import { scanEntries, type ScanProgress } from './scan.js';
+import { scanRows, type ScanProgress } from './scan.js';
+import { decodeEntry, recordHasProblem, type Row, type StoredRow } from './record.js';
 import { excludeMatcher, normaliseRoots, policyScope } from './scope.js';
 import { keyId, loadPrivateKey, loadPublicKey, signDigest, verifyDigest } from './signing.js';
 import { BaselineStore, type AcceptedRow, type VersionRow } from './store.js';
@@ -90,8 +91,8 @@ function scanOf(
   scope: StoredScope,
   algos: DigestAlgo[],
   stats: ScanStats,
-): AsyncGenerator<Entry> {
-  return scanEntries({
+): AsyncGenerator<Row[]> {
+  return scanRows({
     roots: scope.roots.map((r) => Buffer.from(r)),
     excluded: excludeMatcher(scope.exclude),
     algos,
@@ -154,10 +155,11 @@ export async function initBaseline(
     const elapsed = timed();
     const writer = store.entryWriter(id);
     const problems: Entry[] = [];
-    for await (const e of scanOf(o, scope, s.digests, stats)) {
-      if (e.error || e.scanFlags) problems.push(e);
-      writer.add(e, pm ? (pm.owner(keyToPath(e.key))?.pkg ?? null) : null);
-    }
+    for await (const batch of scanOf(o, scope, s.digests, stats))
+      for (const r of batch) {
+        if (recordHasProblem(r.rec)) problems.push(decodeEntry(r.key, r.rec));
+        writer.add(r.key, r.rec, pm ? (pm.owner(keyToPath(r.key))?.pkg ?? null) : null);
+      }
     writer.flush();
     stats.seconds = elapsed();
     const version = seal(store, id, key, s.keep);
@@ -228,11 +230,7 @@ interface DiffRun {
 async function diffAgainstDisk(
   store: BaselineStore,
   o: RunOptions,
-  onPair?: (
-    oldE: (Entry & { pkg: string | null }) | undefined,
-    newE: Entry | undefined,
-    c: Change | undefined,
-  ) => void,
+  onPair?: (oldRow: StoredRow | undefined, newRow: Row | undefined, c: Change | undefined) => void,
 ): Promise<DiffRun> {
   const v = trustedCurrent(store, o.settings.pubFile);
   warnNative(o);
@@ -252,30 +250,42 @@ async function diffAgainstDisk(
     errors: 0,
     unstable: 0,
   };
-  const oldIt = digester.wrap(store.entries(v.id));
+  const oldIt = digester.wrap(store.rows(v.id));
   const scanIt = scanOf(o, scope, v.algos, stats)[Symbol.asyncIterator]();
-  await mergeDiff(oldIt, scanIt, ATTRIBUTES, {
-    scanned(e) {
-      if (e.error || e.scanFlags) problems.push(e);
-      if (e.error) counts.errors++;
-      if (e.scanFlags) counts.unstable++;
-    },
-    both(a, b, changed) {
-      if (!changed) onPair?.(a as Entry & { pkg: string | null }, b, undefined);
-    },
-    change(c) {
-      counts[c.kind]++;
-      const oldE = c.old as (Entry & { pkg: string | null }) | undefined;
-      if (pm) {
-        const k = classify(pm, c, oldE?.pkg ?? null);
-        c.package = { class: k.class, manager: pm.name, ...(k.name ? { name: k.name } : {}) };
-        if (k.class === 'package-consistent') counts.packageConsistent++;
-        else counts.unexplained++;
-      } else counts.unexplained++;
-      changes.push(c);
-      onPair?.(oldE, c.new, c);
-    },
-  });
+  try {
+    await mergeDiff(oldIt, scanIt, ATTRIBUTES, {
+      scanned(r) {
+        if (!recordHasProblem(r.rec)) return;
+        const e = decodeEntry(r.key, r.rec);
+        problems.push(e);
+        if (e.error) counts.errors++;
+        if (e.scanFlags) counts.unstable++;
+      },
+      same(a, b) {
+        onPair?.(a, b, undefined);
+      },
+      change(c, oldRow, newRow) {
+        counts[c.kind]++;
+        if (pm) {
+          const k = classify(pm, c, oldRow?.pkg ?? null);
+          c.package = { class: k.class, manager: pm.name, ...(k.name ? { name: k.name } : {}) };
+          if (k.class === 'package-consistent') counts.packageConsistent++;
+          else counts.unexplained++;
+        } else counts.unexplained++;
+        changes.push(c);
+        onPair?.(oldRow, newRow, c);
+      },
+    });
+  } catch (e) {
+    // Stop the workers whatever happened; a record that cannot be decoded was edited.
+    await scanIt.return?.(undefined);
+    if (e instanceof Error && /entry record|out of range|outside buffer/i.test(e.message))
+      throw new BulwarkError(
+        'BASELINE_TAMPERED',
+        `version ${v.id}: a stored record cannot be decoded (${e.message}); the store was modified outside Bulwark`,
+      );
+    throw e;
+  }
   stats.seconds = elapsed();
   const { digest, entries } = finishDigest(store, v, digester);
   if (!digest.equals(v.digest as Buffer) || entries !== v.entries)
@@ -362,12 +372,13 @@ export async function updateBaseline(o: UpdateOptions): Promise<UpdateResult> {
     const explicit = acceptMatcher(o.accept ?? []);
     const accepted: Change[] = [];
     const acceptedRows: AcceptedRow[] = [];
-    const pkgOf = (e: Entry): string | null => (pm ? (pm.owner(keyToPath(e.key))?.pkg ?? null) : null);
+    const pkgOf = (key: Buffer): string | null => (pm ? (pm.owner(keyToPath(key))?.pkg ?? null) : null);
     let r: DiffRun;
     try {
-      r = await diffAgainstDisk(store, o, (oldE, newE, c) => {
+      r = await diffAgainstDisk(store, o, (oldRow, newRow, c) => {
         if (!c) {
-          if (oldE) writer.add(oldE, oldE.pkg);
+          // Unchanged: keep the stored record (scan-only differences are not changes).
+          if (oldRow) writer.add(oldRow.key, oldRow.rec, oldRow.pkg);
           return;
         }
         const take =
@@ -382,8 +393,8 @@ export async function updateBaseline(o: UpdateOptions): Promise<UpdateResult> {
             attributes: c.attributes.map((a) => a.attribute).join(','),
             class: c.package?.class ?? '',
           });
-          if (newE) writer.add(newE, pkgOf(newE));
-        } else if (oldE) writer.add(oldE, oldE.pkg);
+          if (newRow) writer.add(newRow.key, newRow.rec, pkgOf(newRow.key));
+        } else if (oldRow) writer.add(oldRow.key, oldRow.rec, oldRow.pkg);
       });
     } catch (e) {
       store.dropBuilding();

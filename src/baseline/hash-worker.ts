@@ -1,9 +1,12 @@
-// Worker thread body: receives batches of paths, answers with one ReadResult per path in order.
-// Each worker owns one reused 1 MiB read buffer and its own handle on the native helper.
+// Worker thread body: receives batches of paths, reads each entry and answers with one packed
+// buffer per batch (transferred, not copied): for each path, u32 key length, key, u32 record
+// length (0 when the path vanished), record (record.ts). Each worker owns one reused 1 MiB read
+// buffer and its own handle on the native helper.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadNative } from './native.js';
 import { readEntry, type ReadContext } from './read-entry.js';
-import type { DigestAlgo, Entry } from './types.js';
+import { encodeEntry } from './record.js';
+import type { DigestAlgo } from './types.js';
 
 export interface WorkerInit {
   algos: DigestAlgo[];
@@ -13,12 +16,12 @@ export interface WorkerInit {
 
 export interface BatchRequest {
   id: number;
-  paths: Buffer[];
+  paths: Uint8Array[];
 }
 
 export interface BatchReply {
   id: number;
-  entries: Array<Entry | null>;
+  packed: Uint8Array;
   bytes: number;
 }
 
@@ -32,13 +35,24 @@ const ctx: ReadContext = {
 };
 
 parentPort?.on('message', (req: BatchRequest) => {
-  const entries: Array<Entry | null> = [];
+  const parts: Buffer[] = [];
   let bytes = 0;
   for (const p of req.paths) {
-    const r = readEntry(Buffer.from(p.buffer, p.byteOffset, p.byteLength), ctx);
-    entries.push(r.entry);
+    const path = Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+    const r = readEntry(path, ctx);
     bytes += r.bytes;
+    const key = r.entry ? r.entry.key : Buffer.alloc(0);
+    const rec = r.entry ? encodeEntry(r.entry) : Buffer.alloc(0);
+    const h = Buffer.allocUnsafe(4);
+    h.writeUInt32LE(key.length, 0);
+    const h2 = Buffer.allocUnsafe(4);
+    h2.writeUInt32LE(rec.length, 0);
+    parts.push(h, key, h2, rec);
   }
-  const reply: BatchReply = { id: req.id, entries, bytes };
-  parentPort?.postMessage(reply);
+  const packed = Buffer.concat(parts);
+  // A fresh ArrayBuffer of exactly this size, so it can be transferred.
+  const out = new Uint8Array(packed.length);
+  out.set(packed);
+  const reply: BatchReply = { id: req.id, packed: out, bytes };
+  parentPort?.postMessage(reply, [out.buffer]);
 });

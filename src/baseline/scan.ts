@@ -1,11 +1,12 @@
 // The scanner: the walker (main thread) feeds batches of paths to a pool of hash workers, whose
-// replies are re-ordered so entries come out in key order, ready for a streaming insert or a
+// packed replies are re-ordered so rows come out in key order, ready for a streaming insert or a
 // merge-join against the stored baseline. Memory is bounded by the in-flight batches and the
 // walker's directory stack, not by the tree size.
 import { cpus } from 'node:os';
 import { WorkerPool } from './worker-pool.js';
 import { walk, type WalkItem } from './walk.js';
-import type { DigestAlgo, Entry } from './types.js';
+import { decodeEntry, encodeEntry, recordType, type Row } from './record.js';
+import type { DigestAlgo } from './types.js';
 
 export interface ScanOptions {
   roots: Buffer[];
@@ -36,15 +37,28 @@ export function defaultWorkers(): number {
   return Math.max(1, Math.min(2, cpus().length));
 }
 
-/** Scans the scope and yields entries in key order. Always terminates its workers. */
-export async function* scanEntries(opts: ScanOptions): AsyncGenerator<Entry> {
+/** Unpacks a worker reply: rows in request order, null for paths that vanished. */
+function unpack(packed: Uint8Array, count: number): Array<Row | null> {
+  const b = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+  const out: Array<Row | null> = [];
+  let o = 0;
+  for (let i = 0; i < count; i++) {
+    const kl = b.readUInt32LE(o);
+    const key = b.subarray(o + 4, o + 4 + kl);
+    o += 4 + kl;
+    const rl = b.readUInt32LE(o);
+    const rec = b.subarray(o + 4, o + 4 + rl);
+    o += 4 + rl;
+    out.push(rl === 0 ? null : { key, rec });
+  }
+  return out;
+}
+
+/** Scans the scope and yields rows in key order, a batch at a time. Always stops its workers. */
+export async function* scanRows(opts: ScanOptions): AsyncGenerator<Row[]> {
   const pool = new WorkerPool(
     opts.workers ?? defaultWorkers(),
-    {
-      algos: opts.algos,
-      wantAttrs: opts.wantAttrs ?? true,
-      bufferSize: 1 << 20,
-    },
+    { algos: opts.algos, wantAttrs: opts.wantAttrs ?? true, bufferSize: 1 << 20 },
     4,
   );
   const batchSize = opts.batchSize ?? 128;
@@ -73,37 +87,28 @@ export async function* scanEntries(opts: ScanOptions): AsyncGenerator<Entry> {
       if (!head) break;
       const r = await head.reply;
       progress.bytes += r.bytes;
-      for (let i = 0; i < r.entries.length; i++) {
-        const e = r.entries[i];
-        if (!e) continue; // vanished between listing and lstat: simply not there
-        reviveEntry(e);
+      const rows = unpack(r.packed, head.items.length);
+      const out: Row[] = [];
+      for (let i = 0; i < rows.length; i++) {
+        let row = rows[i];
+        if (!row) continue; // vanished between listing and lstat: simply not there
         const walkErr = head.items[i].error;
-        if (walkErr) e.error = e.error ? `${e.error}; ${walkErr}` : walkErr;
+        if (walkErr) {
+          // A directory that could not be listed: the reason goes into its record.
+          const e = decodeEntry(row.key, row.rec);
+          e.error = e.error ? `${e.error}; ${walkErr}` : walkErr;
+          row = { key: row.key, rec: encodeEntry(e) };
+        }
         progress.entries++;
-        if (e.type === 'f') progress.files++;
-        yield e;
+        if (recordType(row.rec) === 'f') progress.files++;
+        out.push(row);
       }
       opts.onProgress?.(progress);
+      if (out.length) yield out;
     }
     progress.done = true;
     opts.onProgress?.(progress);
   } finally {
     await pool.close();
-  }
-}
-
-const asBuf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-
-/** Structured clone turns Buffers into plain Uint8Arrays; make them Buffers again. */
-function reviveEntry(e: Entry): void {
-  e.key = asBuf(e.key);
-  if (e.target) e.target = asBuf(e.target);
-  if (e.xattrs) e.xattrs = asBuf(e.xattrs);
-  if (e.acl) e.acl = asBuf(e.acl);
-  if (e.selinux) e.selinux = asBuf(e.selinux);
-  if (e.caps) e.caps = asBuf(e.caps);
-  for (const k of Object.keys(e.digests) as DigestAlgo[]) {
-    const d = e.digests[k];
-    if (d) e.digests[k] = asBuf(d);
   }
 }

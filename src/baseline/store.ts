@@ -9,7 +9,8 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BulwarkError } from '../common/errors.js';
-import { DIGEST_ALGOS, DIGEST_COLUMN, type DigestAlgo, type Entry, type EntryType } from './types.js';
+import { decodeEntry, type StoredRow } from './record.js';
+import type { DigestAlgo, Entry } from './types.js';
 
 export interface VersionRow {
   id: number;
@@ -38,34 +39,6 @@ export interface AcceptedRow {
   class: string;
 }
 
-const ENTRY_COLS = [
-  'k',
-  'type',
-  'mode',
-  'uid',
-  'gid',
-  'size',
-  'mtime_ns',
-  'ctime_ns',
-  'inode',
-  'nlink',
-  'dev',
-  'rdev',
-  'target',
-  'xattrs',
-  'acl',
-  'selinux',
-  'caps',
-  'flags',
-  'sha256',
-  'sha512',
-  'sha3_256',
-  'blake2b',
-  'pkg',
-  'error',
-  'scan_flags',
-];
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS versions (
@@ -74,11 +47,8 @@ CREATE TABLE IF NOT EXISTS versions (
   algos TEXT NOT NULL, scope TEXT NOT NULL, entries INTEGER NOT NULL DEFAULT 0,
   digest BLOB, signature BLOB, key_id TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS entries (
-  version INTEGER NOT NULL, k BLOB NOT NULL, type TEXT NOT NULL, mode INTEGER, uid INTEGER,
-  gid INTEGER, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, inode INTEGER, nlink INTEGER,
-  dev INTEGER, rdev INTEGER, target BLOB, xattrs BLOB, acl BLOB, selinux BLOB, caps BLOB,
-  flags INTEGER, sha256 BLOB, sha512 BLOB, sha3_256 BLOB, blake2b BLOB, pkg TEXT, error TEXT,
-  scan_flags INTEGER, PRIMARY KEY (version, k)) WITHOUT ROWID;
+  version INTEGER NOT NULL, k BLOB NOT NULL, rec BLOB NOT NULL, pkg TEXT,
+  PRIMARY KEY (version, k)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS accepted (
   version INTEGER NOT NULL, k BLOB NOT NULL, kind TEXT NOT NULL, attributes TEXT NOT NULL,
   class TEXT NOT NULL, PRIMARY KEY (version, k)) WITHOUT ROWID;
@@ -100,66 +70,8 @@ function buf(v: unknown): Buffer | null {
   return v === null || v === undefined ? null : Buffer.from(v as Uint8Array);
 }
 
-export function rowToEntry(r: Row): Entry {
-  const digests: Partial<Record<DigestAlgo, Buffer>> = {};
-  for (const a of DIGEST_ALGOS) {
-    const d = buf(r[DIGEST_COLUMN[a]]);
-    if (d) digests[a] = d;
-  }
-  return {
-    key: buf(r.k) as Buffer,
-    type: r.type as EntryType,
-    mode: num(r.mode),
-    uid: num(r.uid),
-    gid: num(r.gid),
-    size: num(r.size),
-    mtimeNs: big(r.mtime_ns),
-    ctimeNs: big(r.ctime_ns),
-    inode: big(r.inode),
-    nlink: num(r.nlink),
-    dev: big(r.dev),
-    rdev: big(r.rdev),
-    target: buf(r.target),
-    xattrs: buf(r.xattrs),
-    acl: buf(r.acl),
-    selinux: buf(r.selinux),
-    caps: buf(r.caps),
-    flags: num(r.flags),
-    digests,
-    error: (r.error as string | null) ?? null,
-    scanFlags: num(r.scan_flags),
-  };
-}
-
-function entryParams(version: number, e: Entry, pkg: string | null): unknown[] {
-  return [
-    version,
-    e.key,
-    e.type,
-    e.mode,
-    e.uid,
-    e.gid,
-    e.size,
-    e.mtimeNs,
-    e.ctimeNs,
-    e.inode,
-    e.nlink,
-    e.dev,
-    e.rdev,
-    e.target,
-    e.xattrs,
-    e.acl,
-    e.selinux,
-    e.caps,
-    e.flags,
-    e.digests.sha256 ?? null,
-    e.digests.sha512 ?? null,
-    e.digests['sha3-256'] ?? null,
-    e.digests.blake2b512 ?? null,
-    pkg,
-    e.error,
-    e.scanFlags,
-  ];
+function asBlob(v: unknown): Buffer {
+  return Buffer.isBuffer(v) ? v : Buffer.from(String(v));
 }
 
 function versionFromRow(r: Row): VersionRow {
@@ -293,19 +205,20 @@ export class BaselineStore {
     return Number(r.lastInsertRowid);
   }
 
-  /** Returns a writer that inserts entries in chunked transactions; call flush() at the end. */
-  entryWriter(version: number, chunk = 2000): { add(e: Entry, pkg?: string | null): void; flush(): number } {
-    const stmt = this.db.prepare(
-      `INSERT INTO entries (version, ${ENTRY_COLS.join(', ')}) VALUES (${ENTRY_COLS.map(() => '?').join(', ')}, ?)`,
-    );
-    let rows: unknown[][] = [];
+  /** Returns a writer that inserts rows in chunked transactions; call flush() at the end. */
+  entryWriter(
+    version: number,
+    chunk = 2000,
+  ): { add(key: Buffer, rec: Buffer, pkg?: string | null): void; flush(): number } {
+    const stmt = this.db.prepare('INSERT INTO entries (version, k, rec, pkg) VALUES (?, ?, ?, ?)');
+    let rows: Array<[Buffer, Buffer, string | null]> = [];
     let total = 0;
-    const write = this.db.transaction((batch: unknown[][]) => {
-      for (const p of batch) stmt.run(p);
+    const write = this.db.transaction((batch: Array<[Buffer, Buffer, string | null]>) => {
+      for (const [k, rec, pkg] of batch) stmt.run(version, k, rec, pkg);
     });
     return {
-      add(e: Entry, pkg: string | null = null) {
-        rows.push(entryParams(version, e, pkg));
+      add(key: Buffer, rec: Buffer, pkg: string | null = null) {
+        rows.push([key, rec, pkg]);
         if (rows.length >= chunk) {
           write(rows);
           total += rows.length;
@@ -343,36 +256,38 @@ export class BaselineStore {
     }));
   }
 
-  /** Entries of a version in key order, read in pages so no long-lived cursor holds the connection. */
-  *entries(version: number, page = 2000): Generator<Entry & { pkg: string | null }> {
+  /** Rows of a version in key order, read in pages so no long-lived cursor holds the connection. */
+  *rows(version: number, page = 4000): Generator<StoredRow> {
     const first = this.db
-      .prepare(`SELECT ${ENTRY_COLS.join(', ')} FROM entries WHERE version = ? ORDER BY k LIMIT ?`)
-      .safeIntegers(true);
+      .prepare('SELECT k, rec, pkg FROM entries WHERE version = ? ORDER BY k LIMIT ?')
+      .raw(true);
     const next = this.db
-      .prepare(`SELECT ${ENTRY_COLS.join(', ')} FROM entries WHERE version = ? AND k > ? ORDER BY k LIMIT ?`)
-      .safeIntegers(true);
+      .prepare('SELECT k, rec, pkg FROM entries WHERE version = ? AND k > ? ORDER BY k LIMIT ?')
+      .raw(true);
     let last: Buffer | null = null;
     for (;;) {
-      const rows = (
-        last === null
-          ? first.all(BigInt(version), BigInt(page))
-          : next.all(BigInt(version), last, BigInt(page))
-      ) as Row[];
-      for (const r of rows) {
-        const e = rowToEntry(r);
-        yield Object.assign(e, { pkg: (r.pkg as string | null) ?? null });
-      }
+      const rows = (last === null ? first.all(version, page) : next.all(version, last, page)) as Array<
+        [Buffer, Buffer, string | null]
+      >;
+      // A value edited to another SQLite type (TEXT after `||`) still reaches the digest, as bytes.
+      for (const r of rows)
+        yield { key: asBlob(r[0]), rec: asBlob(r[1]), pkg: r[2] === null ? null : String(r[2]) };
       if (rows.length < page) return;
-      last = buf(rows[rows.length - 1].k);
+      last = rows[rows.length - 1][0];
     }
+  }
+
+  /** Decoded entries of a version in key order (show, export). */
+  *entries(version: number): Generator<Entry & { pkg: string | null }> {
+    for (const r of this.rows(version)) yield Object.assign(decodeEntry(r.key, r.rec), { pkg: r.pkg });
   }
 
   entry(version: number, key: Buffer): (Entry & { pkg: string | null }) | null {
     const r = this.db
-      .prepare(`SELECT ${ENTRY_COLS.join(', ')} FROM entries WHERE version = ? AND k = ?`)
-      .safeIntegers(true)
-      .get(BigInt(version), key) as Row | undefined;
-    return r ? Object.assign(rowToEntry(r), { pkg: (r.pkg as string | null) ?? null }) : null;
+      .prepare('SELECT k, rec, pkg FROM entries WHERE version = ? AND k = ?')
+      .raw(true)
+      .get(version, key) as [Buffer, Buffer, string | null] | undefined;
+    return r ? Object.assign(decodeEntry(r[0], r[1]), { pkg: r[2] }) : null;
   }
 
   /** Marks a built version signed and current, atomically. */

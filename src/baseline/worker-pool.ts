@@ -66,7 +66,7 @@ export class WorkerPool {
     return this.slots.some((s) => s.inFlight < this.maxInFlight);
   }
 
-  submit(paths: Buffer[]): Promise<BatchReply> {
+  submit(paths: Uint8Array[]): Promise<BatchReply> {
     if (this.failed) return Promise.reject(this.failed);
     const slot = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
     const id = this.nextId++;

@@ -92,8 +92,9 @@ test('check on a tampered store exits 32, without a baseline 64', async (t) => {
   await bw(env, ['keygen']);
   await bw(env, ['init', tree]);
   const db = new Database(join(env.BULWARK_STATE_DIR, 'baseline', 'baseline.db'));
+  // mode 0777 written into one record (u32 little-endian at offset 2), kept a BLOB.
   db.prepare(
-    "UPDATE entries SET mode = 511 WHERE k = (SELECT k FROM entries WHERE type = 'f' LIMIT 1)",
+    "UPDATE entries SET rec = CAST(substr(rec, 1, 2) || x'ff010000' || substr(rec, 7) AS BLOB) WHERE k = (SELECT k FROM entries LIMIT 1 OFFSET 2)",
   ).run();
   db.close();
   r = await bw(env, ['check']);

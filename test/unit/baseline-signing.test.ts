@@ -19,6 +19,7 @@ import { checkBaseline, initBaseline, updateBaseline, verifyBaseline } from '../
 import { keyId, keygen, loadPrivateKey, signDigest } from '../../src/baseline/signing.js';
 import { BaselineStore, type VersionRow } from '../../src/baseline/store.js';
 import { versionDigest } from '../../src/baseline/canonical.js';
+import { encodeEntry } from '../../src/baseline/record.js';
 import { createPublicKey } from 'node:crypto';
 import { loadSettings } from '../../src/baseline/config.js';
 import { isBulwarkError } from '../../src/common/errors.js';
@@ -59,7 +60,8 @@ test('an entry edited with SQL is detected by verify and refused by check', asyn
   const db = new Database(settings.dbFile);
   const n = db
     .prepare(
-      "UPDATE entries SET sha256 = randomblob(32) WHERE k = (SELECT k FROM entries WHERE type = 'f' LIMIT 1)",
+      // The high byte of the recorded size (u64 at offset 14 of the record) of one regular file.
+      "UPDATE entries SET rec = substr(rec, 1, 21) || x'01' || substr(rec, 23) WHERE k = (SELECT k FROM entries WHERE substr(rec, 2, 1) = x'66' LIMIT 1)",
     )
     .run().changes;
   db.close();
@@ -71,7 +73,7 @@ test('an entry edited with SQL is detected by verify and refused by check', asyn
 test('a deleted entry row is detected', async (t) => {
   const { settings } = await setup(t);
   const db = new Database(settings.dbFile);
-  db.prepare("DELETE FROM entries WHERE k = (SELECT k FROM entries WHERE type = 'f' LIMIT 1)").run();
+  db.prepare('DELETE FROM entries WHERE k = (SELECT k FROM entries LIMIT 1 OFFSET 3)').run();
   db.close();
   await refusedWith(checkBaseline({ settings, packages: false }), 'BW5003');
 });
@@ -80,7 +82,12 @@ test('bytes flipped in the database file (hex editor) are detected', async (t) =
   const { settings } = await setup(t);
   // Closing the last connection checkpoints the WAL: every row is now in the main file.
   const db = new Database(settings.dbFile);
-  const digest = db.prepare("SELECT sha256 FROM entries WHERE type = 'f' LIMIT 1").pluck().get() as Buffer;
+  // A regular file's SHA-256: the record ends with it and three absent digests (4 bytes each).
+  const rec = db
+    .prepare("SELECT rec FROM entries WHERE substr(rec, 2, 1) = x'66' LIMIT 1")
+    .pluck()
+    .get() as Buffer;
+  const digest = rec.subarray(-44, -12);
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
   const bytes = readFileSync(settings.dbFile);
@@ -108,7 +115,7 @@ test('a version re-signed with another key is refused', async (t) => {
   const w = store.entryWriter(id);
   for (const e of store.entries(1)) {
     if (e.type === 'f' && e.digests.sha256) e.digests.sha256 = Buffer.alloc(32, 7);
-    w.add(e, e.pkg);
+    w.add(e.key, encodeEntry(e), e.pkg);
   }
   w.flush();
   const { digest, entries } = versionDigest(store, store.version(id) as VersionRow);
