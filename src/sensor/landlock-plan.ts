@@ -262,6 +262,14 @@ function coverageOf(
           ? `directory right: every entry of ${parent} is protected from ${op}; also refused directly in ${anc.slice(0, -1).join(', ') || '/'}`
           : `directory right: also refused for entries directly in ${anc.join(', ')}`;
         out.push({ ruleId: r.id, op, status: 'prevented-broader', note });
+      } else if (op === 'read') {
+        // read_dir is not granted on the ancestors (it would grant it beneath them).
+        out.push({
+          ruleId: r.id,
+          op,
+          status: 'prevented-broader',
+          note: `listing the directories above it (${ancestorsOf(target).join(', ')}) is refused too`,
+        });
       } else if (op === 'truncate' && !(supported & LL.truncate)) {
         out.push({
           ruleId: r.id,

@@ -87,7 +87,9 @@ test('a Block without readOnly handles reads too; ancestors get no read grant', 
   const r = rule({ target: `${A}/prot/` });
   const plan = planLandlock({ rules: [r], whitelist: false, posture: 'audit', abi: 7 });
   assert.equal(plan.handled, READ_RIGHTS | WRITE_RIGHTS);
-  assert.equal(plan.coverage.find((e) => e.op === 'read')?.status, 'prevented');
+  const read = plan.coverage.find((e) => e.op === 'read');
+  assert.equal(read?.status, 'prevented-broader');
+  assert.match(read?.note ?? '', /listing the directories above it \(\/, /);
   assert.equal(grantOf(plan, A), undefined);
 });
 
