@@ -25,7 +25,7 @@ import {
   type SensorEvent,
 } from '../sensor/index.js';
 import { createSinks, type SinkSet } from '../sinks/index.js';
-import { startApi, type ApiHandles } from '../api/index.js';
+import { DirectoryPolicyStore, Metrics, startApi, type ApiHandles } from '../api/index.js';
 import { listenControl, socketPath, type ControlRequest, type ControlResponse } from './control.js';
 import { Attribution } from './attribution.js';
 import { Pipeline } from './pipeline.js';
@@ -66,6 +66,8 @@ export class Agent {
   private policies!: PolicyManager;
   private sinks: SinkSet | null = null;
   private readonly bus = new AlertBus();
+  /** Prometheus metrics, served on the HTTP API when it is on. */
+  readonly metrics = new Metrics();
   private throttle!: AlertThrottle;
   private pipeline!: Pipeline;
   private selection: SensorSelection | null = null;
@@ -124,7 +126,22 @@ export class Agent {
       'rule set compiled',
     );
     // 4. sinks and throttle
-    this.sinks = createSinks(sinksConfig(cfg));
+    this.sinks = createSinks({
+      ...sinksConfig(cfg),
+      onEvent: (e) => {
+        if (e.kind === 'dropped') this.metrics.drop(e.cause, e.sink, e.count);
+        else if (e.kind === 'failed')
+          this.log.warn({ sink: e.sink, code: e.code }, `sink failed: ${e.message}`);
+        else this.log.info({ sink: e.sink, downMs: e.downMs }, 'sink recovered');
+      },
+    });
+    for (const name of this.sinks.names) {
+      this.metrics.watchQueue(
+        `sink:${name}`,
+        () => this.sinks?.stats().sinks.find((x) => x.name === name)?.queued ?? 0,
+      );
+    }
+    this.metrics.ruleSet(rs.version, rs.rules.length, rs.policies.length);
     this.throttle = new AlertThrottle({
       enabled: cfg.throttle.enabled,
       maxPerSec: cfg.throttle.maxAlertsPerSec,
@@ -139,6 +156,7 @@ export class Agent {
       host: { hostName: cfg.nodeName, clusterName: cfg.clusterName },
       throttle: this.throttle,
       emit: (a) => this.emit(a),
+      observe: (op, verdict) => this.metrics.event(op, verdict),
       onError: (err) => this.log.error({ err }, 'event processing failed'),
     });
     // 6. sensors
@@ -151,6 +169,11 @@ export class Agent {
       'sensors open',
     );
     this.logCoverage(rs);
+    this.metrics.sensor(
+      this.selection.enforcement === 'none'
+        ? this.selection.events.join('+') || 'none'
+        : this.selection.enforcement,
+    );
     // 7. APIs
     if (cfg.api.grpc.enabled || cfg.api.http.enabled) {
       this.api = await startApi(
@@ -165,8 +188,11 @@ export class Agent {
         },
         {
           alerts: this.bus,
+          policies: new DirectoryPolicyStore(cfg.policyDir),
+          metrics: this.metrics,
           identity: { clusterName: cfg.clusterName, hostName: cfg.nodeName },
-          ready: () => this.selection !== null,
+          ready: () => (this.selection ? { ready: true } : { ready: false, reason: 'sensors not open' }),
+          logger: this.log,
         },
       );
     }
@@ -265,6 +291,7 @@ export class Agent {
     this.lastPolicyError = null;
     if (!o.changed) return;
     this.appliedAt = new Date().toISOString();
+    this.metrics.ruleSet(o.ruleSet.version, o.ruleSet.rules.length, o.ruleSet.policies.length);
     for (const b of this.selection?.backends ?? []) {
       b.applyRuleSet(o.ruleSet).catch((err: unknown) =>
         this.log.error({ err }, 'applying the rule set failed'),

@@ -40,6 +40,8 @@ export interface PipelineOptions {
   throttle: AlertThrottle;
   /** Receives every alert that passed the throttle (sinks, gRPC subscribers, tests). */
   emit: (alert: Alert) => void;
+  /** Called for each decided event with its operation and verdict (metrics). */
+  observe?: (op: string, verdict: string) => void;
   /** Called for each gap (the agent schedules a baseline re-check). */
   onGap?: (ev: SensorEvent & { kind: 'gap' }) => void;
   onError?: (err: unknown, ev: SensorEvent) => void;
@@ -88,6 +90,7 @@ export class Pipeline {
       }
       const rs = this.o.ruleSet();
       const m = matchEvent(rs, input);
+      this.o.observe?.(ev.op, m ? m.decision.verdict : 'allow');
       if (!m) {
         c.quiet++;
         return;

@@ -1,0 +1,202 @@
+// End-to-end load on a real agent: a generator creates files at a fixed rate under a directory an
+// Audit host policy covers; every change becomes an alert that goes to the store and the file sink.
+// Reports: files written, alerts delivered to the file sink and to the store, what the agent
+// counted as dropped or lost, and latency from the write syscall returning (in the generator) to
+// the alert line appearing in the file sink, p50/p99. Run as root (fanotify):
+//   node --import tsx bench/agent-load.ts [--rate 10000] [--seconds 10]
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const RATE = arg('--rate', 10_000);
+const SECONDS = arg('--seconds', 10);
+const TOTAL = RATE * SECONDS;
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+const dir = mkdtempSync(join(tmpdir(), 'bw-load-'));
+const target = join(dir, 'target');
+const stateDir = join(dir, 'state');
+const policies = join(dir, 'policies');
+mkdirSync(target);
+mkdirSync(policies);
+writeFileSync(
+  join(policies, 'audit.yaml'),
+  `apiVersion: security.kubearmor.com/v1
+kind: KubeArmorHostPolicy
+metadata: {name: load-audit}
+spec:
+  nodeSelector: {matchLabels: {kubernetes.io/hostname: "*"}}
+  file:
+    matchDirectories: [{dir: ${target}/, recursive: true}]
+  action: Audit
+`,
+);
+const alertLog = join(stateDir, 'alerts.log');
+
+const agent = spawn(
+  process.execPath,
+  [
+    ...(process.env.BW_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BW_PROF}`] : []),
+    CLI,
+    'agent',
+    '--policies',
+    policies,
+    '--state-dir',
+    stateDir,
+    '--sensor',
+    'fanotify',
+    '--set',
+    'api.grpc.enabled=false',
+    '--set',
+    'api.health.enabled=false',
+    '--set',
+    'api.http.enabled=false',
+    '--set',
+    'throttle.enabled=false',
+    '--set',
+    'sinks.file.enabled=true',
+    '--set',
+    `sinks.file.path=${alertLog}`,
+    '--set',
+    'sinks.file.maxBytes=2000000000',
+    '--set',
+    'sinks.queueCapacity=200000',
+    '--set',
+    'log.level=warn',
+  ],
+  { stdio: ['ignore', 'inherit', 'inherit'] },
+);
+
+function status(): Record<string, unknown> | null {
+  const r = spawnSync(process.execPath, [CLI, 'status', '--state-dir', stateDir, '--json'], {
+    encoding: 'utf8',
+  });
+  try {
+    const s = JSON.parse(r.stdout) as Record<string, unknown>;
+    return s.running ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  for (let i = 0; i < 240 && !status(); i++) await new Promise((r) => setTimeout(r, 250));
+  if (!status()) throw new Error('agent did not start');
+  writeFileSync(alertLog, '', { flag: 'a' });
+
+  // Arrival times of the first alert of each file, by file number.
+  const arrived = new Float64Array(TOTAL).fill(-1);
+  let offset = 0;
+  let alerts = 0;
+  let tail = '';
+  const fd = openSync(alertLog, 'r');
+  const buf = Buffer.alloc(1 << 20);
+  const drain = () => {
+    const now = performance.timeOrigin + performance.now();
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, offset);
+      if (n <= 0) break;
+      offset += n;
+      tail += buf.toString('utf8', 0, n);
+      let nl: number;
+      while ((nl = tail.indexOf('\n')) !== -1) {
+        const line = tail.slice(0, nl);
+        tail = tail.slice(nl + 1);
+        const m = /"Resource":"[^"]*\/f-(\d+)"/.exec(line);
+        if (!m) continue;
+        alerts++;
+        const k = Number(m[1]);
+        if (k < TOTAL && arrived[k] < 0) arrived[k] = now;
+      }
+    }
+  };
+  const watcher = watch(alertLog, () => drain());
+
+  // The generator runs in a worker so the reader's clock is not held up by it; it records the
+  // wall-clock time (ms, fractional) at which each write returned.
+  const written = new Float64Array(new SharedArrayBuffer(TOTAL * 8));
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const fs = require('node:fs');
+     const { dir, total, rate, times } = workerData;
+     const t = new Float64Array(times);
+     const start = performance.now();
+     for (let i = 0; i < total; i++) {
+       const due = start + (i * 1000) / rate;
+       const ahead = due - performance.now();
+       if (ahead > 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ahead);
+       fs.writeFileSync(dir + '/f-' + i, 'x');
+       t[i] = performance.timeOrigin + performance.now();
+     }
+     parentPort.postMessage(performance.now() - start);`,
+    { eval: true, workerData: { dir: target, total: TOTAL, rate: RATE, times: written.buffer } },
+  );
+  const genMs = await new Promise<number>((resolve) => worker.once('message', resolve));
+  // Wait until alerts stop arriving for 3 s.
+  let last = -1;
+  for (let quiet = 0; quiet < 15;) {
+    await new Promise((r) => setTimeout(r, 200));
+    drain();
+    if (alerts === last) quiet++;
+    else quiet = 0;
+    last = alerts;
+  }
+  watcher.close();
+  closeSync(fd);
+  const st = status() as {
+    pipeline: Record<string, number>;
+    sinks: { totals: Record<string, number> };
+    sensors: { lost: number; gaps: number }[];
+  } | null;
+  agent.kill('SIGTERM');
+  await new Promise((r) => agent.once('exit', r));
+
+  const lat: number[] = [];
+  let missing = 0;
+  for (let i = 0; i < TOTAL; i++) {
+    if (arrived[i] < 0) missing++;
+    else lat.push(arrived[i] - written[i]);
+  }
+  lat.sort((a, b) => a - b);
+  const q = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : NaN);
+  const storeRows = Number(
+    spawnSync(
+      'sqlite3',
+      [join(stateDir, 'alerts.db'), "select count(*) from alerts where resource like '%/f-%'"],
+      {
+        encoding: 'utf8',
+      },
+    ).stdout.trim() || NaN,
+  );
+  console.log(
+    `files written: ${TOTAL} in ${(genMs / 1000).toFixed(2)} s (target ${RATE}/s, achieved ${(TOTAL / (genMs / 1000)).toFixed(0)}/s)`,
+  );
+  console.log(
+    `alerts in file sink: ${alerts}; alerts in store: ${Number.isNaN(storeRows) ? 'n/a (sqlite3 missing)' : storeRows}`,
+  );
+  console.log(`files with no alert: ${missing}`);
+  if (st) {
+    console.log(
+      `agent counters: events ${st.pipeline.events}, alerts ${st.pipeline.alerts}, gaps ${st.pipeline.gaps}, ` +
+        `sink drops ${st.sinks.totals.dropped}, sensor lost ${st.sensors.reduce((n, s) => n + s.lost, 0)}`,
+    );
+  }
+  console.log(
+    `latency write→file sink: p50 ${q(0.5).toFixed(2)} ms, p99 ${q(0.99).toFixed(2)} ms, max ${lat.length ? lat[lat.length - 1].toFixed(2) : 'n/a'} ms`,
+  );
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  agent.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+  process.exitCode = 1;
+});
