@@ -3,7 +3,8 @@
 # With clang, bpftool and libbpf-dev (scripts/system-packages.txt) it includes the BPF mode
 # (proc-events.bpf.c, CO-RE against this kernel's BTF; vmlinux.h is generated into
 # native/build/include/, never committed); without them, or when that build fails, it builds
-# the proc connector mode alone and says so. Idempotent: rebuilds only when a source is newer.
+# the proc connector mode alone and says so (BULWARK_NO_BPF=1 asks for that). Idempotent:
+# rebuilds only when a source is newer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build
@@ -17,6 +18,7 @@ for s in "${srcs[@]}"; do [ "$s" -nt "$out" ] && stale=1; done
 echo "build-native: bulwark-proc-events" >&2
 CFLAGS="-O2 -g -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_FORTIFY_SOURCE=2"
 build_bpf() {
+  [ "${BULWARK_NO_BPF:-0}" != 1 ] || return 1
   command -v clang >/dev/null && command -v bpftool >/dev/null && [ -f /usr/include/bpf/libbpf.h ] ||
     return 1
   mkdir -p build/include build/proc-events

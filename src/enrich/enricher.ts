@@ -120,6 +120,17 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
   );
   const users = new UserNames(opts.passwdFile);
   const counts = { events: 0, complete: 0, missing: {} as Record<string, number> };
+  // cgroup path → container, memoised: a host has few distinct cgroups and each event needs one.
+  const containers = new Map<string, CgroupContainer | null>();
+  const containerOf = (path: string): CgroupContainer | null => {
+    let c = containers.get(path);
+    if (c === undefined) {
+      if (containers.size >= 4096) containers.clear();
+      c = containerFromCgroup(path);
+      containers.set(path, c);
+    }
+    return c;
+  };
 
   function attribute(proc: ProcessInfo, at: bigint | undefined, missing: string[]) {
     const rec: ProcRecord | undefined = cache.lookup(proc.pid, at);
@@ -132,7 +143,7 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
     const tty = proc.tty !== undefined ? proc.tty : rec ? ttyName(rec.ttyNr) : undefined;
     const uid = proc.uid >= 0 ? proc.uid : (rec?.uid ?? -1);
     const cgroupPath = proc.cgroupPath ?? rec?.cgroup ?? readCgroupPath(proc.pid);
-    const container = cgroupPath !== undefined ? containerFromCgroup(cgroupPath) : null;
+    const container = cgroupPath !== undefined ? containerOf(cgroupPath) : null;
     // Pids inside the process's pid namespace: the last NSpid entry; the parent's only when it
     // lives in the same namespace (a container's init has a parent outside: PPID 0).
     let nsPid = -1;

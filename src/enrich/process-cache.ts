@@ -59,7 +59,10 @@ export interface ProcessCacheStats {
 }
 
 export class ProcessCache {
-  private readonly gens = new Map<number, ProcRecord[]>();
+  /** pid → generations (oldest first) and the tick of its last use. */
+  private readonly gens = new Map<number, { list: ProcRecord[]; used: number }>();
+  /** Use counter for LRU order. (Re-inserting into a Map to keep order costs microseconds.) */
+  private tick = 0;
   private readonly max: number;
   private readonly opts: ProcessCacheOptions;
   private helper: ProcEventsHelper | undefined;
@@ -177,28 +180,48 @@ export class ProcessCache {
   }
 
   private latest(pid: number): ProcRecord | undefined {
-    const list = this.gens.get(pid);
-    return list ? list[list.length - 1] : undefined;
+    const slot = this.gens.get(pid);
+    return slot ? slot.list[slot.list.length - 1] : undefined;
   }
 
   private add(rec: ProcRecord): void {
-    let list = this.gens.get(rec.pid);
-    if (list) {
-      this.gens.delete(rec.pid); // re-insert: most recently used
+    const slot = this.gens.get(rec.pid);
+    let list: ProcRecord[] = [];
+    if (slot) {
       // A pid reused by a new process: the old generations describe another process.
-      const last = list[list.length - 1];
-      if (last.exitNs !== undefined && rec.origin === 'fork') list = [];
-      else if (rec.start && last.start && rec.start !== last.start) list = [];
-    } else list = [];
-    list.push(rec);
-    list.sort((a, b) => (a.sinceNs < b.sinceNs ? -1 : a.sinceNs > b.sinceNs ? 1 : 0));
-    if (list.length > MAX_GENERATIONS) list.splice(0, list.length - MAX_GENERATIONS);
-    this.gens.set(rec.pid, list);
-    while (this.gens.size > this.max) {
-      const oldest = this.gens.keys().next().value as number;
-      this.gens.delete(oldest);
-      this.s.evictions++;
+      const last = slot.list[slot.list.length - 1];
+      const reused =
+        (last.exitNs !== undefined && rec.origin === 'fork') ||
+        (rec.start !== 0 && last.start !== 0 && rec.start !== last.start);
+      if (!reused) list = slot.list;
     }
+    list.push(rec);
+    if (list.length > 1 && list[list.length - 2].sinceNs > rec.sinceNs)
+      list.sort((a, b) => (a.sinceNs < b.sinceNs ? -1 : a.sinceNs > b.sinceNs ? 1 : 0));
+    if (list.length > MAX_GENERATIONS) list.splice(0, list.length - MAX_GENERATIONS);
+    if (slot) {
+      slot.list = list;
+      slot.used = ++this.tick;
+    } else {
+      this.gens.set(rec.pid, { list, used: ++this.tick });
+      if (this.gens.size > this.max) this.evict();
+    }
+  }
+
+  /** Drops the least recently used pids, an eighth of the cache at a time (amortised cost). */
+  private evict(): void {
+    const keep = this.max - (this.max >> 3);
+    const drop = this.gens.size - keep;
+    const used = new Float64Array(this.gens.size);
+    let i = 0;
+    for (const slot of this.gens.values()) used[i++] = slot.used;
+    used.sort();
+    const threshold = used[drop - 1];
+    for (const [pid, slot] of this.gens)
+      if (slot.used <= threshold) {
+        this.gens.delete(pid);
+        this.s.evictions++;
+      }
   }
 
   /** The generation current at atNs (the latest one when atNs is undefined). */
@@ -214,12 +237,11 @@ export class ProcessCache {
    */
   lookup(pid: number, atNs?: bigint): ProcRecord | undefined {
     if (!(pid > 0)) return undefined;
-    const list = this.gens.get(pid);
-    if (list) {
-      this.gens.delete(pid);
-      this.gens.set(pid, list);
+    const slot = this.gens.get(pid);
+    if (slot) {
+      slot.used = ++this.tick;
       this.s.hits++;
-      return this.pick(list, atNs);
+      return this.pick(slot.list, atNs);
     }
     this.s.misses++;
     const rec = readProc(pid, this.opts.procRoot);
@@ -234,9 +256,9 @@ export class ProcessCache {
     return rec.ppid > 0 ? this.lookup(rec.ppid, atNs) : undefined;
   }
 
-  /** The latest generation of every cached pid, least recently used first (diagnostics, tests). */
+  /** The latest generation of every cached pid, in no particular order (diagnostics, tests). */
   *records(): IterableIterator<ProcRecord> {
-    for (const list of this.gens.values()) yield list[list.length - 1];
+    for (const slot of this.gens.values()) yield slot.list[slot.list.length - 1];
   }
 
   /** True when the cache holds pid (no /proc fallback, no statistics). */

@@ -140,6 +140,31 @@ test('BPF mode: pids inside a new pid namespace (NSpid), for exec and fork recor
   }
 });
 
+test('a killed helper is restarted, counted, and attribution resumes', async (t) => {
+  const e = await startEnricher(t, 'bpf');
+  if (!e) return;
+  try {
+    const first = e.cache.stats().helperPid;
+    assert.ok(first > 0);
+    process.kill(first, 'SIGKILL');
+    for (let i = 0; i < 300; i++) {
+      const s = e.cache.stats();
+      if (s.restarts === 1 && s.helperRunning) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const s = e.cache.stats();
+    assert.deepEqual([s.restarts, s.helperRunning, s.mode], [1, true, 'bpf']);
+    assert.notEqual(s.helperPid, first);
+    assert.equal(s.lost, 1, 'the restart is reported as a possible loss');
+    const out = execFileSync('sh', ['-c', 'touch /dev/null & echo $!; wait'], { encoding: 'utf8' });
+    const pid = Number(out.trim());
+    await arrived(e, pid, '/usr/bin/touch');
+    assert.equal(e.process({ pid, ppid: 0, uid: 0, exe: '', comm: '' }).process.exe, '/usr/bin/touch');
+  } finally {
+    await e.close();
+  }
+});
+
 test('proc connector mode (no BPF): a process and its parent are attributed', async (t) => {
   const e = await startEnricher(t, 'connector');
   if (!e) return;
