@@ -12,12 +12,14 @@
  *   pattern ID LEVELS GLOB
  *   rule IDX KIND RULEID FLAGS VVIOL VOK RVIOL ROK SRCSET PATTERN PATH    KIND: inode | name
  */
+#define _GNU_SOURCE /* nftw */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <libgen.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "loader.h"
@@ -205,6 +207,50 @@ static int add_mount_aliases(uint32_t set, const char *dir, struct bw_entry *e)
 	return 0;
 }
 
+/* Hard links: the parent walk from a second name of a file never passes the protected directory,
+ * so files below a dir rule that have more than one link get the rule on their own inode too,
+ * with their depth below the directory as level bias (KubeArmor issue #988). Links made later
+ * from a protected file are decided at link time (the source end) and keyed at the next apply. */
+static uint32_t hl_set;
+static struct bw_entry hl_entry;
+static int hl_rc;
+static long hl_seen, hl_keyed;
+#define HL_MAX_VISIT 500000
+
+static int hl_visit(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)type;
+	if (++hl_seen > HL_MAX_VISIT)
+		return 1;
+	int depth = ftw->level;
+	if (!(hl_entry.flags & BW_F_RECURSIVE) && depth > 1)
+		return 0;
+	if (depth == 0 || !S_ISREG(sb->st_mode) || sb->st_nlink < 2)
+		return 0;
+	struct bw_key k = { .set = hl_set, .dev = bw_kdev(sb->st_dev), .ino = sb->st_ino };
+	struct bw_entry a = hl_entry;
+	a.level_bias = depth > 127 ? 127 : depth;
+	if (add_entry(&k, &a, fpath)) {
+		hl_rc = -1;
+		return 1;
+	}
+	hl_keyed++;
+	return 0;
+}
+
+static int add_hardlinks(uint32_t set, const char *dir, struct bw_entry *e)
+{
+	hl_set = set;
+	hl_entry = *e;
+	hl_rc = 0;
+	hl_seen = 0;
+	nftw(dir, hl_visit, 32, FTW_PHYS | FTW_MOUNT);
+	if (hl_seen > HL_MAX_VISIT)
+		fprintf(stderr, "bulwark-bpf apply: hard-link scan of %s stopped after %d entries\n", dir,
+			HL_MAX_VISIT);
+	return hl_rc;
+}
+
 static void clear_generation(uint32_t g)
 {
 	struct bw_key k, next;
@@ -389,6 +435,10 @@ int bw_cmd_apply(const char *plan_path)
 					rc = BW_EXIT_PLAN;
 					break;
 				}
+				if ((flags & BW_F_DIR) && S_ISDIR(rs.st_mode) && add_hardlinks(set, p, &e)) {
+					rc = BW_EXIT_PLAN;
+					break;
+				}
 			} else if (!strcmp(k2, "name")) {
 				char *c1 = strdup(p), *c2 = strdup(p);
 				char *parent = dirname(c1), *base = basename(c2);
@@ -434,7 +484,7 @@ int bw_cmd_apply(const char *plan_path)
 	usleep(20000);
 	clear_generation(cur);
 	printf("{\"applied\":true,\"generation\":%u,\"keys\":%ld,\"absent\":%ld,\"pending\":%d,"
-	       "\"mountAliases\":%ld}\n",
-	       ngen, nkeys, nabsent, npending, naliases);
+	       "\"mountAliases\":%ld,\"hardLinks\":%ld}\n",
+	       ngen, nkeys, nabsent, npending, naliases, hl_keyed);
 	return 0;
 }

@@ -57,6 +57,20 @@ read ok bad < /tmp/swap-result
 [ "$ok" = 0 ] && [ "$bad" = 0 ] && [ "$n" -ge 4 ] && echo "@@CHECK PASS swap-atomic ($n swaps)" || echo "@@CHECK FAIL swap-atomic writes-through=$ok reads-refused=$bad swaps=$n"
 `;
 
+// Other spellings of a protected file: a hard link made before the rules (KubeArmor's path keys
+// miss it, issue #988), a symlink, a bind mount of the directory (a container's view of it).
+const ALIASES = `
+mkdir -p /m/prot /m/out /bindview; echo seed > /m/prot/alias
+rm -f /m/out/hardalias /m/out/symalias; ln /m/prot/alias /m/out/hardalias; ln -s /m/prot/alias /m/out/symalias
+mountpoint -q /bindview || mount --bind /m/prot /bindview
+${LOADER} apply /plans/matrix-host.plan > /dev/null
+for p in /m/out/hardalias /m/out/symalias /bindview/alias; do
+  if sh -c 'echo $$ > /sys/fs/cgroup/cgroup.procs; echo x >> '$p 2>/dev/null; then echo "@@CHECK FAIL alias-blocked $p writable"; else echo "@@CHECK PASS alias-blocked-$(basename $(dirname $p))-$(basename $p)"; fi
+done
+sh -c 'echo $$ > /sys/fs/cgroup/cgroup.procs; cat /bindview/alias' > /dev/null 2>&1 && echo "@@CHECK PASS alias-read-allowed" || echo "@@CHECK FAIL alias-read-allowed"
+umount /bindview
+`;
+
 const PERSISTENCE = `
 # --- persistence: the agent (watch) is killed, enforcement holds, a new one sees events
 ${LOADER} apply /plans/matrix-host.plan > /dev/null
@@ -118,7 +132,7 @@ test('BPF-LSM enforcer in a VM: matrix, fromSource, ownerOnly, patterns, posture
     const p = plan({ name, policy: hostPolicy(name, MATRIX_RULE + extra), cases: [] });
     files.push({ guest: `/plans/${name}.plan`, content: encodeBpfPlan(p.plan) });
   }
-  script.push(TOO_DEEP, SWAP, PERSISTENCE);
+  script.push(TOO_DEEP, SWAP, ALIASES, PERSISTENCE);
   files.push({ guest: '/tests/bpf.sh', content: `${script.join('\n')}\n`, mode: 0o755 });
   const initrd = makeInitrd(vm, files, path.join(REPO, 'build/vm/initrd-bpf.gz'));
   const r = await boot({ vm, initrd, tests: ['bpf'], timeoutMs: 180_000 });

@@ -99,6 +99,9 @@ export function scenarios(seed: number, count: number, casesEach: number): Scena
       policy: policies.join('---\n'),
       cases,
       events: false,
+      // a fresh tree: hard links left by earlier link cases would carry rules to other names
+      // (the kernel keys hard links, decide() knows paths only)
+      prep: ['rm -rf /d'],
     });
   }
   return out;

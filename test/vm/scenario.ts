@@ -52,7 +52,7 @@ export interface Scenario {
   cases: Case[];
   /** Collect ring-buffer events (default true; the differential runs skip it). */
   events?: boolean;
-  /** Shell lines run in the guest before the plan is applied (mounts, fixtures). */
+  /** Shell lines run in the guest first, before the directories are made and the plan applied. */
   prep?: string[];
 }
 
@@ -123,8 +123,8 @@ export function guestPart(p: Planned): { files: GuestFile[]; script: string } {
     `# scenario ${n}`,
     'umask 000',
     `mkdir -p ${WORKLOAD_CG}`,
-    ...[...dirs].map((d) => `mkdir -p '${d}'`),
     ...(p.scenario.prep ?? []),
+    ...[...dirs].map((d) => `mkdir -p '${d}'`),
     `if ${LOADER} apply /plans/${n}.plan > /tmp/apply-${n} 2>&1; then echo "@@CHECK PASS apply-${n}"; else echo "@@CHECK FAIL apply-${n} $(tr '\\n' ' ' < /tmp/apply-${n})"; fi`,
   ];
   const events = p.scenario.events !== false;

@@ -89,8 +89,10 @@ static void ensure_file(const char *path, int owner)
 	mkdirs(path);
 	parent_of(path, par, sizeof(par));
 	chmod(par, 0777);
-	if (!lstat(path, &st) && S_ISLNK(st.st_mode))
-		unlink(path); /* left by a symlink case: the operations here want a regular file */
+	if (!lstat(path, &st) && (S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink > 1)))
+		/* left by a symlink or link case: the operations here want a regular file with one
+		 * name (decide() knows paths, the kernel also keys hard links) */
+		unlink(path);
 	if (lstat(path, &st)) {
 		int fd = open(path, O_CREAT | O_WRONLY, 0666);
 		if (fd >= 0) {
