@@ -133,7 +133,7 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
   };
 
   function attribute(proc: ProcessInfo, at: bigint | undefined, missing: string[]) {
-    const rec: ProcRecord | undefined = cache.lookup(proc.pid, at);
+    const rec: ProcRecord | undefined = cache.lookup(proc.pid, at, proc.exe || undefined);
     const parentPid = proc.ppid > 0 ? proc.ppid : (rec?.ppid ?? -1);
     const parent = parentPid > 0 ? cache.lookup(parentPid, at) : undefined;
     const exe = proc.exe || rec?.exe || '';

@@ -224,24 +224,40 @@ export class ProcessCache {
       }
   }
 
-  /** The generation current at atNs (the latest one when atNs is undefined). */
-  private pick(list: ProcRecord[], atNs: bigint | undefined): ProcRecord {
-    if (atNs === undefined) return list[list.length - 1];
-    for (let i = list.length - 1; i >= 0; i--) if (list[i].sinceNs <= atNs) return list[i];
-    return list[0];
+  /**
+   * The generation current at atNs (the latest one when atNs is undefined). When the caller knows
+   * the exe (audit's `exe=`), a generation running it wins over the time: audit stamps events with
+   * a coarse clock (one tick, up to ~4 ms, behind), which can put a syscall right after an exec
+   * before the exec's precise kernel time.
+   */
+  private pick(list: ProcRecord[], atNs: bigint | undefined, exe?: string): ProcRecord {
+    let chosen = list[list.length - 1];
+    if (atNs !== undefined) {
+      chosen = list[0];
+      for (let i = list.length - 1; i >= 0; i--)
+        if (list[i].sinceNs <= atNs) {
+          chosen = list[i];
+          break;
+        }
+    }
+    if (exe && chosen.exe !== exe) {
+      for (let i = list.length - 1; i >= 0; i--) if (list[i].exe === exe) return list[i];
+    }
+    return chosen;
   }
 
   /**
-   * What process `pid` was at time atNs (wall-clock ns), from the cache, else from /proc now.
-   * Undefined when neither knows it.
+   * What process `pid` was at time atNs (wall-clock ns), from the cache, else from /proc now;
+   * `exe`, when the event names it, picks the generation running it. Undefined when neither
+   * the cache nor /proc knows the pid.
    */
-  lookup(pid: number, atNs?: bigint): ProcRecord | undefined {
+  lookup(pid: number, atNs?: bigint, exe?: string): ProcRecord | undefined {
     if (!(pid > 0)) return undefined;
     const slot = this.gens.get(pid);
     if (slot) {
       slot.used = ++this.tick;
       this.s.hits++;
-      return this.pick(slot.list, atNs);
+      return this.pick(slot.list, atNs, exe);
     }
     this.s.misses++;
     const rec = readProc(pid, this.opts.procRoot);

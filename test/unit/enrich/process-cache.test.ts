@@ -47,8 +47,10 @@ test('fork inherits the parent, exec replaces the image, lookups by time pick th
   assert.equal(after?.ppid, 100);
   assert.equal(after?.exitNs, T0 + 300_000n);
   assert.equal(c.parentOf(after!, T0 + 100_000n)?.exe, '/usr/bin/dash');
+  // An audit time a tick behind the exec, with audit's exe: the generation running that exe.
+  assert.equal(c.lookup(101, T0 + 15_000n, '/usr/bin/touch')?.exe, '/usr/bin/touch');
   const s = c.stats();
-  assert.deepEqual([s.hits, s.misses, s.execs, s.forks, s.exits, s.lateSnapshots], [3, 0, 2, 1, 1, 0]);
+  assert.deepEqual([s.hits, s.misses, s.execs, s.forks, s.exits, s.lateSnapshots], [4, 0, 2, 1, 1, 0]);
 });
 
 test('a late connector snapshot keeps what exec does not change, and is counted', () => {
