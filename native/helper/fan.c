@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -50,6 +51,7 @@ struct fanotify_event_info_pidfd {
 	      FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR)
 
 static int fan_fd = -1;
+static int need_walk; /* the directory cache should be (re)filled from the watched trees */
 static pid_t self_pid;
 /* why events were not sent (bw_fan_summary) */
 static uint64_t n_read, n_own, n_nothing, n_unresolved, n_filtered, n_overflow;
@@ -130,6 +132,7 @@ void bw_fan_filter_add(const char *prefix)
 	while (l > 1 && prefix[l - 1] == '/') l--;
 	prefixes[nprefix] = strndup(prefix, l);
 	prefix_len[nprefix++] = l;
+	need_walk = 1;
 }
 
 void bw_fan_filter_clear(void)
@@ -153,7 +156,7 @@ static int wanted(const char *p, size_t l)
 
 /* ---- directory handle → path cache ---- */
 
-#define DCACHE 8192
+#define DCACHE 65536
 static struct dent {
 	uint32_t hash, hlen;
 	__kernel_fsid_t fsid;
@@ -202,25 +205,104 @@ static ssize_t handle_path(const __kernel_fsid_t *fsid, struct file_handle *fh, 
 	return n;
 }
 
-static const char *dir_path(const __kernel_fsid_t *fsid, struct file_handle *fh)
+static struct dent *dslot(const __kernel_fsid_t *fsid, const struct file_handle *fh, uint32_t *hash, size_t *hlen)
 {
 	size_t hl = sizeof *fh + fh->handle_bytes;
 	if (hl > sizeof dcache[0].handle) return NULL;
 	uint32_t h = hash_bytes(fh, hl, hash_bytes(fsid, sizeof *fsid, 2166136261u));
-	struct dent *d = &dcache[h % DCACHE];
-	if (d->path && d->hash == h && d->hlen == hl && !memcmp(&d->fsid, fsid, sizeof *fsid) &&
-	    !memcmp(d->handle, fh, hl))
-		return d->path;
-	static char buf[PATH_MAX];
-	if (handle_path(fsid, fh, buf, sizeof buf) < 0) return NULL;
+	*hash = h;
+	*hlen = hl;
+	return &dcache[h % DCACHE];
+}
+
+static void dcache_put(struct dent *d, const __kernel_fsid_t *fsid, const struct file_handle *fh, uint32_t h,
+		       size_t hl, const char *path)
+{
 	free(d->path);
-	d->path = strdup(buf);
+	d->path = strdup(path);
 	d->hash = h;
 	d->hlen = (uint32_t)hl;
 	d->fsid = *fsid;
 	memcpy(d->handle, fh, hl);
 	dcount++;
+}
+
+static const char *dir_path(const __kernel_fsid_t *fsid, struct file_handle *fh)
+{
+	uint32_t h;
+	size_t hl;
+	struct dent *d = dslot(fsid, fh, &h, &hl);
+	if (!d) return NULL;
+	if (d->path && d->hash == h && d->hlen == hl && !memcmp(&d->fsid, fsid, sizeof *fsid) &&
+	    !memcmp(d->handle, fh, hl))
+		return d->path;
+	static char buf[PATH_MAX];
+	if (handle_path(fsid, fh, buf, sizeof buf) < 0) return NULL;
+	dcache_put(d, fsid, fh, h, hl, buf);
 	return d->path;
+}
+
+/*
+ * Directories under the watched trees are entered in the cache up front (and again, at most once
+ * a second, after a directory rename dropped the cache): a directory deleted before its events
+ * were read can then still be named, so `rm -rf` of a protected subtree is reported in full.
+ * Bounded to WALK_MAX directories per walk.
+ */
+#define WALK_MAX 50000
+static int walk_count;
+static __kernel_fsid_t walk_fsid;
+static uint64_t last_walk;
+
+static int walk_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)ftw;
+	if (flag != FTW_D) return 0;
+	if (++walk_count > WALK_MAX) return 1;
+	union {
+		struct file_handle fh;
+		char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} u;
+	u.fh.handle_bytes = MAX_HANDLE_SZ;
+	int mnt;
+	if (name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt, 0) < 0) return 0;
+	uint32_t h;
+	size_t hl;
+	struct dent *d = dslot(&walk_fsid, &u.fh, &h, &hl);
+	if (d) dcache_put(d, &walk_fsid, &u.fh, h, hl, path);
+	return 0;
+}
+
+static void walk_trees(void)
+{
+	walk_count = 0;
+	for (int i = 0; i < nprefix && walk_count <= WALK_MAX; i++) {
+		int ok;
+		walk_fsid = fsid_of(prefixes[i], &ok);
+		if (ok) nftw(prefixes[i], walk_one, 32, FTW_PHYS | FTW_MOUNT);
+	}
+	need_walk = 0;
+	last_walk = bw_now_ns();
+}
+
+/* A directory moved from `from` to `to`: cached paths at or under `from` move with it. */
+static void dcache_rename(const char *from, const char *to)
+{
+	size_t fl = strlen(from);
+	for (unsigned i = 0; i < DCACHE; i++) {
+		char *p = dcache[i].path;
+		if (!p || strncmp(p, from, fl) != 0 || (p[fl] != 0 && p[fl] != '/')) continue;
+		size_t n = strlen(to) + strlen(p + fl) + 1;
+		char *q = malloc(n);
+		if (!q) continue;
+		snprintf(q, n, "%s%s", to, p + fl);
+		free(p);
+		dcache[i].path = q;
+	}
+}
+
+void bw_fan_tick(void)
+{
+	if (need_walk && bw_now_ns() - last_walk > 1000000000ull) walk_trees();
 }
 
 /* ---- events ---- */
@@ -251,6 +333,12 @@ static void emit(const struct fanotify_event_metadata *m, struct fid_ref *dfid, 
 	if (mask & FAN_RENAME && oldf && newf) {
 		l1 = join(p1, sizeof p1, dir_path(oldf->fsid, oldf->fh), oldf->name, &partial);
 		l2 = join(p2, sizeof p2, dir_path(newf->fsid, newf->fh), newf->name, &partial);
+		if (mask & FAN_ONDIR) {
+			if (partial)
+				dcache_clear(), need_walk = 1;
+			else
+				dcache_rename(p1, p2);
+		}
 	} else if (dfid) {
 		l1 = join(p1, sizeof p1, dir_path(dfid->fsid, dfid->fh), dfid->name, &partial);
 	} else if (obj) {
@@ -358,6 +446,7 @@ void bw_fan_read(void)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR) {
 				if (overflow_seen) overflow_gap();
+				if (need_walk && bw_now_ns() - last_walk > 1000000000ull) walk_trees();
 				return;
 			}
 			bw_gap(BW_GAP_READ_ERROR, 0, nfs ? fss[0].path : "", strerror(errno));
@@ -396,9 +485,9 @@ void bw_fan_read(void)
 				p += ih->len;
 			}
 			uint64_t mask = m->mask;
-			/* A directory renamed, moved or deleted: cached paths beneath it are stale. */
-			if ((mask & FAN_ONDIR) && (mask & (FAN_MOVE_SELF | FAN_DELETE_SELF | FAN_RENAME | FAN_DELETE)))
-				if (dcount) dcache_clear();
+			/* A directory renamed: cached paths beneath it are rewritten (dcache_rename, in
+			 * emit). A deleted one keeps its entry (a handle is never reused), so late events
+			 * in it still resolve. */
 			int own = m->pid == self_pid;
 			/* DELETE_SELF comes with the ATTRIB of the last link going away, on an object with no
 			 * name left: the parent's FAN_DELETE already reported it. Self events only invalidate. */

@@ -12,6 +12,8 @@ void bw_fan_filter_add(const char *prefix);
 void bw_fan_filter_clear(void);
 /* Reads and emits every queued event (non-blocking). */
 void bw_fan_read(void);
+/* Housekeeping between poll rounds: (re)fills the directory cache of the watched trees. */
+void bw_fan_tick(void);
 /* Logs what was read and why events were suppressed (on exit). */
 void bw_fan_summary(void);
 #endif

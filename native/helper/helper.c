@@ -168,6 +168,7 @@ static int run(int argc, char **argv)
 				if (cmdlen == sizeof cmd - 1) cmdlen = 0; /* an over-long command is dropped */
 			}
 		}
+		if (fan_on) bw_fan_tick();
 		uint64_t now = bw_now_ns();
 		if (now - last_status > 1000000000ull) {
 			status();

@@ -143,4 +143,33 @@ describe('kernel layer path handling', { concurrency: false }, () => {
     const c = await s.log.change((e) => e.op === 'link', m2);
     assert.equal(c?.path, path.join(P, 'f-hardlink'));
   });
+  test('rm -rf of a subtree that existed before the sensor started, and after a directory rename, is reported in full', async (t) => {
+    if (!needKernel(t, ready, 'needs root, native build and Landlock ABI 7')) return;
+    // The subtree was created in before(): its directories are known only from the start-up walk.
+    const m = s.log.mark();
+    const top = path.join(P, path.relative(P, DEEP).split('/')[0]);
+    const moved = path.join(P, 'moved-deep');
+    await runShell(`mv ${q(top)} ${q(moved)} && rm -rf ${q(moved)}`, undefined);
+    const rmdirs = async (): Promise<number> =>
+      s.log.since(m).filter((e) => e.kind === 'change' && e.op === 'rmdir').length;
+    const end = Date.now() + 4000;
+    while ((await rmdirs()) < 40 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    const dirs = s.log.since(m).filter((e) => e.kind === 'change' && e.op === 'rmdir');
+    assert.equal(dirs.length, 40, 'every level of the deep tree');
+    for (const e of dirs)
+      assert.ok(
+        (e.kind === 'change' && e.path.startsWith(moved + '/')) || (e.kind === 'change' && e.path === moved),
+        e.kind === 'change' ? e.path : '',
+      );
+    assert.ok(
+      s.log
+        .since(m)
+        .some(
+          (e) =>
+            e.kind === 'change' &&
+            e.op === 'unlink' &&
+            e.path === path.join(DEEP.replace(top, moved), 'deep-new'),
+        ),
+    );
+  });
 });
