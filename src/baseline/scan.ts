@@ -33,6 +33,8 @@ interface Pending {
   reply: ReturnType<WorkerPool['submit']>;
 }
 
+const MAX_QUEUED = 64;
+
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(2, cpus().length));
 }
@@ -59,30 +61,36 @@ export async function* scanRows(opts: ScanOptions): AsyncGenerator<Row[]> {
   const pool = new WorkerPool(
     opts.workers ?? defaultWorkers(),
     { algos: opts.algos, wantAttrs: opts.wantAttrs ?? true, bufferSize: 1 << 20 },
-    4,
+    6,
   );
   const batchSize = opts.batchSize ?? 128;
   const walker = walk(opts.roots, opts.excluded);
   const queue: Pending[] = [];
   const progress: ScanProgress = { entries: 0, files: 0, bytes: 0, done: false };
   let walkDone = false;
+  // Keeps every worker fed: called now and whenever any batch completes, so a slow batch at the
+  // head of the (ordered) queue does not leave the other worker idle.
+  const pump = (): void => {
+    // At most MAX_QUEUED batches wait for in-order delivery: memory stays bounded behind a slow head.
+    while (!walkDone && pool.hasCapacity() && queue.length < MAX_QUEUED) {
+      const items: WalkItem[] = [];
+      while (items.length < batchSize) {
+        const n = walker.next();
+        if (n.done) {
+          walkDone = true;
+          break;
+        }
+        items.push(n.value);
+      }
+      if (items.length === 0) break;
+      const reply = pool.submit(items.map((i) => i.path));
+      reply.then(pump, () => undefined); // errors surface when awaited in order below
+      queue.push({ items, reply });
+    }
+  };
   try {
     for (;;) {
-      while (!walkDone && pool.hasCapacity()) {
-        const items: WalkItem[] = [];
-        while (items.length < batchSize) {
-          const n = walker.next();
-          if (n.done) {
-            walkDone = true;
-            break;
-          }
-          items.push(n.value);
-        }
-        if (items.length === 0) break;
-        const reply = pool.submit(items.map((i) => i.path));
-        reply.catch(() => undefined); // surfaced when awaited in order below
-        queue.push({ items, reply });
-      }
+      pump();
       const head = queue.shift();
       if (!head) break;
       const r = await head.reply;
