@@ -16,7 +16,7 @@ elif [ ! -f "$out/include/vmlinux.h" ]; then
   bpftool btf dump file /sys/kernel/btf/vmlinux format c >"$out/include/vmlinux.h"
 fi
 clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
-  -I"$out/include" -Ibpf/include -c bpf/progs/bulwark_lsm.bpf.c -o "$out/bulwark_lsm.bpf.o"
+  -I"$out/include" -Ibpf/include -Ibpf/lib -c bpf/progs/bulwark_lsm.bpf.c -o "$out/bulwark_lsm.bpf.o"
 llvm-strip -g "$out/bulwark_lsm.bpf.o"
 bpftool gen skeleton "$out/bulwark_lsm.bpf.o" name bulwark_lsm >"$out/bulwark_lsm.skel.h"
 gcc -O2 -Wall -static -I"$out" -Ibpf/include native/bpf-loader/*.c -o "$out/bulwark-bpf" \

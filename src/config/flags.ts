@@ -1,5 +1,5 @@
-// The command-line layer: named flags (--policies, --state-dir, --sensor, --cluster-name,
-// --node-name, --posture, --host-posture) and the generic `--set key.path=value`, turned into a
+// The command-line layer: named flags (--policies, --state-dir, --sensor, --replay,
+// --cluster-name, --node-name, --posture, --host-posture) and the generic `--set key.path=value`, turned into a
 // partial configuration that is validated like the file and laid over it (flag > file > default).
 // Relative paths on the command line are resolved from the current directory.
 import { resolve } from 'node:path';
@@ -72,6 +72,7 @@ export function flagLayer(flags: ConfigFlags): FlagLayer {
   if (flags.stateDir !== undefined) put('stateDir', '--state-dir', flags.stateDir);
   if (flags.policies !== undefined) put('policyDir', '--policies', flags.policies);
   if (flags.sensor !== undefined) put('sensor', '--sensor', flags.sensor);
+  if (flags.replay !== undefined) put('replayFile', '--replay', flags.replay);
   if (flags.clusterName !== undefined) put('clusterName', '--cluster-name', flags.clusterName);
   if (flags.nodeName !== undefined) put('nodeName', '--node-name', flags.nodeName);
   if (flags.hostPosture !== undefined) put('posture.host', '--host-posture', flags.hostPosture);

@@ -38,6 +38,12 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     choices: SENSOR_CHOICES,
   },
   {
+    flags: '--replay <file>',
+    key: 'replay',
+    description:
+      'events file read by the replay sensor (replayFile; implies nothing else: add --sensor replay)',
+  },
+  {
     flags: '--cluster-name <name>',
     key: 'clusterName',
     description: 'ClusterName of alerts (clusterName; default "default")',

@@ -155,6 +155,8 @@ export interface ConfigFlags {
   policies?: string;
   stateDir?: string;
   sensor?: string;
+  /** Events file for the replay sensor (replayFile). */
+  replay?: string;
   clusterName?: string;
   nodeName?: string;
   /** Workload posture; `NS=audit|block` sets one namespace (repeatable via a list). */

@@ -171,6 +171,7 @@ test('precedence: flag > file > default, for every named flag and --set', () => 
         stateDir: 'rel-state',
         policies: '/srv/flag-policies',
         sensor: 'landlock',
+        replay: 'events.jsonl',
         clusterName: 'from-flag',
         nodeName: 'node-flag',
         posture: ['audit', 'b=block'],
@@ -184,6 +185,7 @@ test('precedence: flag > file > default, for every named flag and --set', () => 
     assert.equal(c.sinks.file.path, join(process.cwd(), 'rel-state', 'alerts.log'));
     assert.equal(c.policyDir, '/srv/flag-policies');
     assert.equal(c.sensor, 'landlock');
+    assert.equal(c.replayFile, join(process.cwd(), 'events.jsonl'));
     assert.equal(c.clusterName, 'from-flag');
     assert.equal(c.nodeName, 'node-flag');
     assert.deepEqual(c.posture, { workload: 'audit', host: 'audit', namespaces: { a: 'audit', b: 'block' } });
