@@ -40,8 +40,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   {
     flags: '--replay <file>',
     key: 'replay',
-    description:
-      'events file read by the replay sensor (replayFile; implies nothing else: add --sensor replay)',
+    description: 'events file read by the replay sensor (replayFile; use with --sensor replay)',
   },
   {
     flags: '--cluster-name <name>',
