@@ -44,7 +44,7 @@ $SCOPE BW
 CONF
 
 files=$(find "$SCOPE" -type f | wc -l)
-bytes=$(find "$SCOPE" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%d", s}')
+bytes=$(find "$SCOPE" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f", s}')
 find "$SCOPE" -type f -print0 | shuf -z -n "$CHANGES" --random-source=<(yes) >"$work/changed"
 echo "scope: $SCOPE, $files files, $((bytes / 1000000)) MB; rounds: $ROUNDS; changes: $CHANGES; $(nproc) CPUs"
 echo "bulwark: $(node dist/cli.js --version), $(aide --version 2>&1 | head -1), $(openssl version)"
