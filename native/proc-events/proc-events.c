@@ -34,6 +34,7 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +266,10 @@ int main(int argc, char **argv) {
 		}
 	}
 	signal(SIGPIPE, SIG_DFL);
+	/* Never outlive the agent, even when it is killed and no event comes to fail a write. */
+	pid_t parent = getppid();
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent) return 0;
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 #ifdef PE_BPF
