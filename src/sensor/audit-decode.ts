@@ -115,6 +115,8 @@ interface Args {
   dir2?: string;
   /** cgroup v2 id of the caller, from the BPF catcher. */
   cgroupId?: string;
+  /** The caller's cwd, when a name was relative to it (read from /proc at once). */
+  cwdFromArgs?: string;
 }
 
 function parseArgs(rec: AuditRecord | undefined): Args {
@@ -131,6 +133,7 @@ function parseArgs(rec: AuditRecord | undefined): Args {
     dir: hex('dir'),
     dir2: hex('dir2'),
     cgroupId: cg && cg !== '0' ? cg : undefined,
+    cwdFromArgs: f.get('dirfd') === '-100' ? hex('dir') : undefined,
   };
 }
 
@@ -220,7 +223,8 @@ export function decodeDenial(frame: AuditFrame): DenialEvent | null {
       : Buffer.from(raw.trim(), 'hex').toString('utf8');
     proc.cmdline = t.replace(/\0/g, ' ').trim();
   }
-  if (cwd) proc.cwd = cwd;
+  const procCwd = cwd ?? args.cwdFromArgs;
+  if (procCwd) proc.cwd = procCwd;
   if (args.cgroupId) proc.cgroupId = args.cgroupId;
 
   const ev: DenialEvent = {

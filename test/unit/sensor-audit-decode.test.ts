@@ -51,6 +51,7 @@ test('touch of a new file: op create, full path from the argument record, flags,
     comm: 'touch',
     tty: null,
     cmdline: 'touch new',
+    cwd: '/tmp/t/prot',
   });
   assert.equal(ev.domainPid, 8881);
   assert.equal(ev.domain, '117d1c378');
