@@ -18,7 +18,7 @@ import { policyScope } from '../baseline/scope.js';
 import { displayPath } from '../baseline/path-key.js';
 import { isBulwarkError, codes } from '../common/errors.js';
 import type { BaselineSettings } from '../baseline/config.js';
-import { addCommonOptions, printJson, settingsFrom, warn, type CommonFlags } from './baseline.js';
+import { addCommonOptions, printJson, settingsFrom, warn, type CommonFlags } from './baseline-common.js';
 
 type CheckFlags = CommonFlags & {
   workers?: number;

@@ -6,7 +6,7 @@ import { progressReporter } from '../baseline/progress.js';
 import { statsLine, versionJson, versionLine } from '../baseline/report.js';
 import { displayPath, keyToPath } from '../baseline/path-key.js';
 import { loadSettings } from '../baseline/config.js';
-import { addCommonOptions, printJson, settingsFrom, warn, type CommonFlags } from './baseline.js';
+import { addCommonOptions, printJson, settingsFrom, warn, type CommonFlags } from './baseline-common.js';
 
 export function registerBaselineKeygen(baseline: Command): void {
   addCommonOptions(

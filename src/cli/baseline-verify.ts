@@ -8,7 +8,7 @@ import { entryJson, nsIso, versionJson, versionLine } from '../baseline/report.j
 import { showAttribute } from '../baseline/compare.js';
 import { ATTRIBUTES } from '../baseline/types.js';
 import { BulwarkError } from '../common/errors.js';
-import { addCommonOptions, printJson, settingsFrom, type CommonFlags } from './baseline.js';
+import { addCommonOptions, printJson, settingsFrom, type CommonFlags } from './baseline-common.js';
 
 export function registerBaselineVerify(baseline: Command): void {
   addCommonOptions(
