@@ -17,6 +17,11 @@ const MAX_GENERATIONS = 6;
 export interface ProcessCacheOptions {
   /** Pids remembered at most. Default 16384. */
   maxEntries?: number;
+  /**
+   * Approximate bytes of strings (argv, exe, cwd, cgroup) kept at most; least recently used pids
+   * are evicted beyond. Default 64 MiB. Bounds memory against processes with huge command lines.
+   */
+  maxBytes?: number;
   /** Run the helper (default true). False: /proc fallback only. */
   helper?: boolean;
   /** Helper binary; default $BULWARK_PROC_EVENTS or <package>/native/build/bulwark-proc-events. */
@@ -38,9 +43,11 @@ export interface ProcessCacheStats {
   misses: number;
   /** Misses that /proc answered. */
   procFallbacks: number;
-  /** Pids evicted to stay within maxEntries. */
+  /** Pids evicted to stay within maxEntries and maxBytes. */
   evictions: number;
   entries: number;
+  /** Approximate bytes held (see maxBytes). */
+  bytes: number;
   execs: number;
   forks: number;
   exits: number;
@@ -58,9 +65,18 @@ export interface ProcessCacheStats {
   mode: 'bpf' | 'connector' | 'none';
 }
 
+/** Approximate memory of a record: its strings (UTF-16) plus a fixed overhead. */
+function recordBytes(r: ProcRecord): number {
+  let n = 160 + 2 * (r.exe.length + r.cwd.length + r.comm.length + (r.cgroup?.length ?? 0));
+  for (const a of r.argv) n += 2 * a.length + 16;
+  return n;
+}
+
 export class ProcessCache {
   /** pid → generations (oldest first) and the tick of its last use. */
-  private readonly gens = new Map<number, { list: ProcRecord[]; used: number }>();
+  private readonly gens = new Map<number, { list: ProcRecord[]; used: number; bytes: number }>();
+  private bytes = 0;
+  private readonly maxBytes: number;
   /** Use counter for LRU order. (Re-inserting into a Map to keep order costs microseconds.) */
   private tick = 0;
   private readonly max: number;
@@ -72,6 +88,7 @@ export class ProcessCache {
     procFallbacks: 0,
     evictions: 0,
     entries: 0,
+    bytes: 0,
     execs: 0,
     forks: 0,
     exits: 0,
@@ -87,6 +104,7 @@ export class ProcessCache {
   constructor(opts: ProcessCacheOptions = {}) {
     this.opts = opts;
     this.max = opts.maxEntries ?? 16_384;
+    this.maxBytes = opts.maxBytes ?? 64 << 20;
   }
 
   /**
@@ -199,19 +217,24 @@ export class ProcessCache {
     if (list.length > 1 && list[list.length - 2].sinceNs > rec.sinceNs)
       list.sort((a, b) => (a.sinceNs < b.sinceNs ? -1 : a.sinceNs > b.sinceNs ? 1 : 0));
     if (list.length > MAX_GENERATIONS) list.splice(0, list.length - MAX_GENERATIONS);
+    let bytes = 0;
+    for (const r of list) bytes += recordBytes(r);
     if (slot) {
+      this.bytes += bytes - slot.bytes;
       slot.list = list;
       slot.used = ++this.tick;
+      slot.bytes = bytes;
     } else {
-      this.gens.set(rec.pid, { list, used: ++this.tick });
-      if (this.gens.size > this.max) this.evict();
+      this.bytes += bytes;
+      this.gens.set(rec.pid, { list, used: ++this.tick, bytes });
     }
+    while ((this.gens.size > this.max || this.bytes > this.maxBytes) && this.gens.size > 1) this.evict();
   }
 
   /** Drops the least recently used pids, an eighth of the cache at a time (amortised cost). */
   private evict(): void {
-    const keep = this.max - (this.max >> 3);
-    const drop = this.gens.size - keep;
+    const keep = Math.min(this.max, this.gens.size) - (Math.min(this.max, this.gens.size) >> 3);
+    const drop = Math.max(1, this.gens.size - keep);
     const used = new Float64Array(this.gens.size);
     let i = 0;
     for (const slot of this.gens.values()) used[i++] = slot.used;
@@ -220,6 +243,7 @@ export class ProcessCache {
     for (const [pid, slot] of this.gens)
       if (slot.used <= threshold) {
         this.gens.delete(pid);
+        this.bytes -= slot.bytes;
         this.s.evictions++;
       }
   }
@@ -287,6 +311,7 @@ export class ProcessCache {
     return {
       ...this.s,
       entries: this.gens.size,
+      bytes: this.bytes,
       lost: this.s.lost + (h?.deaths ?? 0),
       restarts: h?.restarts ?? 0,
       helperRunning: h?.running ?? false,

@@ -86,6 +86,17 @@ test('a reused pid starts a new history; the LRU evicts the least recently used 
   assert.equal(c.lookup(202)?.exe, '/usr/bin/dash');
 });
 
+test('memory is bounded: huge command lines evict least recently used pids', () => {
+  const c = new ProcessCache({ helper: false, procRoot: empty, maxBytes: 1 << 20 });
+  const big = 'x'.repeat(32 * 1024); // 64 KiB as UTF-16
+  for (let pid = 1000; pid < 1100; pid++) c.ingest({ ...shExec(pid, 1, pid), cmdline: ['sh', big] });
+  const s = c.stats();
+  assert.ok(s.bytes <= 1 << 20, `bytes ${s.bytes}`);
+  assert.ok(s.evictions >= 84, `evictions ${s.evictions}`);
+  assert.ok(c.has(1099), 'the newest pid stays');
+  assert.equal(c.has(1000), false, 'the oldest went first');
+});
+
 test('enricher: host process fields, KubeArmor renderings, complete attribution', () => {
   const passwd = join(empty, 'passwd');
   writeFileSync(passwd, 'root:x:0:0:root:/root:/bin/bash\n');
