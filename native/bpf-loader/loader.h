@@ -34,4 +34,11 @@ uint32_t bw_kdev(uint64_t st_dev);
 uint64_t bw_name_hash(const char *s);
 /* Mount point for a kernel dev_t ("" when unknown); valid until the next call. */
 const char *bw_mount_of(uint32_t kdev);
+
+/* Adds a rule entry to a key of the inactive generation (plan.c); -1 when the key is full. */
+int bw_add_entry(struct bw_key *k, struct bw_entry *e, const char *what);
+/* Extra keys of a dir rule (aliases.c): mount roots below it, hard links of files below it. */
+int bw_add_mount_aliases(uint32_t set, const char *dir, struct bw_entry *e);
+int bw_add_hardlinks(uint32_t set, const char *dir, struct bw_entry *e);
+extern long bw_naliases, bw_nhardlinks;
 #endif
