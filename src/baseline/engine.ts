@@ -3,6 +3,7 @@
 // verify the current version's signature before trusting it and its content digest during the
 // same pass, and refuse to report (or build on) a baseline that fails either.
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { BulwarkError } from '../common/errors.js';
 import type { RuleSet } from '../policy/index.js';
@@ -74,6 +75,8 @@ export function resolveScope(o: RunOptions): { scope: StoredScope; ruleSet: Rule
   const pol = policyScope(s.policies);
   if (pol.rejected.length)
     o.onWarning?.('BW5106', `policy files with errors ignored for the scope: ${pol.rejected.join(', ')}`);
+  for (const p of o.paths ?? [])
+    if (!existsSync(p)) throw new BulwarkError('FILE_NOT_FOUND', `${p}: no such file or directory`);
   const roots = [...(o.paths ?? []), ...s.paths, ...pol.roots];
   if (roots.length === 0)
     throw new BulwarkError('BASELINE_NO_SCOPE', 'no PATH given and no paths or policies configured');
