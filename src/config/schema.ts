@@ -69,7 +69,7 @@ export const configSchema: Schema = obj({
   posture: obj({
     workload: posture,
     host: posture,
-    namespaces: { type: 'object', additionalProperties: posture },
+    namespaces: { type: 'object', propertyNames: { minLength: 1 }, additionalProperties: posture },
   }),
   throttle: obj({
     enabled: bool,

@@ -92,6 +92,7 @@ export function closest(word: string, choices: readonly string[]): string | unde
 
 function typeName(v: unknown): string {
   if (v === null) return 'null';
+  if (v instanceof Uint8Array) return 'binary data';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'number') return Number.isInteger(v) ? 'a whole number' : 'a decimal number';
@@ -147,6 +148,8 @@ function explain(e: ErrorObject, data: unknown): Finding {
       else if (want === 'boolean' && typeof e.data === 'string') fix = 'write true or false without quotes';
       else if (want === 'string' && e.data !== null && typeof e.data !== 'object')
         fix = `quote the value: "${String(e.data)}"`;
+      else if (want === 'array' && typeof e.data === 'string')
+        fix = `write a list, even of one item: [${e.data}]`;
       return {
         name: 'CONFIG_WRONG_TYPE',
         field,

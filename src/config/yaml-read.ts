@@ -2,8 +2,8 @@
 // and value), so validation errors point at the exact spot. Field paths are written as users read
 // them: `sinks.file.maxBytes`, `policies[2]`, `posture.namespaces["kube.system"]` (bracketed when
 // a key is not a plain identifier-like word).
-import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Node } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import type { Document, Node } from 'yaml';
 
 export interface Pos {
   line: number;
@@ -44,7 +44,14 @@ interface Ctx {
   lc: LineCounter;
   positions: PosMap;
   nulls: string[];
+  doc: Document.Parsed;
+  /** Alias expansions so far; bounded so a small file cannot expand into a huge one. */
+  aliases: number;
+  problems: ReadProblem[];
 }
+
+const MAX_ALIASES = 100;
+const MAX_DEPTH = 64;
 
 function posOf(ctx: Ctx, node: Node | null | undefined, fallback: Pos): Pos {
   const off = node?.range?.[0];
@@ -53,8 +60,26 @@ function posOf(ctx: Ctx, node: Node | null | undefined, fallback: Pos): Pos {
   return { line: p.line, col: p.col };
 }
 
-function convert(ctx: Ctx, node: unknown, field: string, at: Pos, keyPos?: Pos): unknown {
+function convert(ctx: Ctx, node: unknown, field: string, at: Pos, keyPos?: Pos, depth = 0): unknown {
   const pos = posOf(ctx, node as Node, at);
+  if (isAlias(node)) {
+    // `*name`: the anchored value, converted again (positions point at the alias).
+    const target = node.resolve(ctx.doc);
+    if (++ctx.aliases > MAX_ALIASES || depth > MAX_DEPTH || target === undefined) {
+      ctx.problems.push({
+        kind: 'syntax',
+        pos,
+        message:
+          target === undefined ? `unknown alias *${node.source}` : 'too many or too deeply nested aliases',
+      });
+      return undefined;
+    }
+    return convert(ctx, target, field, pos, keyPos, depth + 1);
+  }
+  if (depth > MAX_DEPTH) {
+    ctx.problems.push({ kind: 'syntax', pos, message: 'the document is nested too deeply' });
+    return undefined;
+  }
   ctx.positions.set(field, keyPos ? { pos, keyPos } : { pos });
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
@@ -67,12 +92,12 @@ function convert(ctx: Ctx, node: unknown, field: string, at: Pos, keyPos?: Pos):
         ctx.nulls.push(f);
         continue;
       }
-      out[k] = convert(ctx, pair.value, f, kp, kp);
+      out[k] = convert(ctx, pair.value, f, kp, kp, depth + 1);
     }
     return out;
   }
   if (isSeq(node)) {
-    return node.items.map((item, i) => convert(ctx, item, joinField(field, i), pos));
+    return node.items.map((item, i) => convert(ctx, item, joinField(field, i), pos, undefined, depth + 1));
   }
   if (isScalar(node)) return node.value;
   return (node as { toJSON?: () => unknown } | null)?.toJSON?.() ?? node;
@@ -108,7 +133,14 @@ export function readConfigYaml(text: string): ReadResult {
   if (!doc || doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     return result;
   }
-  const ctx: Ctx = { lc, positions: result.positions, nulls: result.nulls };
+  const ctx: Ctx = {
+    lc,
+    positions: result.positions,
+    nulls: result.nulls,
+    doc,
+    aliases: 0,
+    problems: result.problems,
+  };
   if (!isMap(doc.contents)) {
     const p = posOf(ctx, doc.contents as Node, { line: 1, col: 1 });
     result.problems.push({
@@ -118,6 +150,7 @@ export function readConfigYaml(text: string): ReadResult {
     });
     return result;
   }
-  result.value = convert(ctx, doc.contents, '', { line: 1, col: 1 }) as Record<string, unknown>;
+  const value = convert(ctx, doc.contents, '', { line: 1, col: 1 }) as Record<string, unknown>;
+  if (result.problems.length === 0) result.value = value;
   return result;
 }
