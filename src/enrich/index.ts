@@ -11,7 +11,7 @@ export { readProc, ttyName } from './proc-read.js';
 export type { ProcRecord } from './proc-read.js';
 export { UNORCHESTRATED_NAMESPACE, WorkloadRegistry } from './workload.js';
 export type { RegisterWorkload, WorkloadInfo, WorkloadOwner } from './workload.js';
-export { RuntimeMetadata, parseCrictl, parseInspect, which } from './runtime-metadata.js';
+export { RuntimeMetadata, parseCrictl, parseInspect, podOwner, which } from './runtime-metadata.js';
 export type { CommandRunner, RuntimeMetadataOptions, RuntimeMetadataStats } from './runtime-metadata.js';
 export { hostInfo, nodeIdFrom } from './host.js';
 export type { HostInfo } from './host.js';

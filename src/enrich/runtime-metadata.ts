@@ -45,6 +45,31 @@ function strMap(v: unknown): Labels {
 }
 
 /** Splits io.kubernetes.* bookkeeping labels from user labels. */
+/**
+ * The pod's controller, from the labels and name conventions Kubernetes controllers follow (the
+ * agent does not query the API server for ownerReferences): a Deployment's pods carry
+ * `pod-template-hash` and are named `<deployment>-<hash>-<suffix>`; a StatefulSet's carry
+ * `statefulset.kubernetes.io/pod-name` and are `<set>-<ordinal>`; a DaemonSet's carry
+ * `pod-template-generation` and `controller-revision-hash` and are `<set>-<suffix>`; a Job's carry
+ * `job-name`. Undefined when none applies (a bare pod, or a name that does not fit).
+ */
+export function podOwner(podName: string, namespace: string, labels: Labels): WorkloadInfo['owner'] {
+  const own = (ref: string, name: string) => (name ? { ref, name, namespace } : undefined);
+  const hash = labels['pod-template-hash'];
+  if (hash && podName.includes(`-${hash}-`))
+    return own('Deployment', podName.slice(0, podName.lastIndexOf(`-${hash}-`)));
+  if (labels['statefulset.kubernetes.io/pod-name'] === podName) {
+    const m = /^(.*)-\d+$/.exec(podName);
+    return m ? own('StatefulSet', m[1]) : undefined;
+  }
+  if (labels['pod-template-generation'] && labels['controller-revision-hash']) {
+    const m = /^(.*)-[a-z0-9]{5}$/.exec(podName);
+    return m ? own('DaemonSet', m[1]) : undefined;
+  }
+  if (labels['job-name']) return own('Job', labels['job-name']);
+  return undefined;
+}
+
 function fromLabels(
   id: string,
   runtime: ContainerRuntime,
@@ -56,14 +81,18 @@ function fromLabels(
 ): WorkloadInfo {
   const user: Labels = {};
   for (const [k, v] of Object.entries(podLabels ?? all)) if (!k.startsWith('io.kubernetes.')) user[k] = v;
+  const namespace = all['io.kubernetes.pod.namespace'] ?? UNORCHESTRATED_NAMESPACE;
+  const podName = all['io.kubernetes.pod.name'] ?? '';
+  const owner = podName ? podOwner(podName, namespace, user) : undefined;
   return {
     id,
     runtime,
     name: all['io.kubernetes.container.name'] ?? name.replace(/^\//, ''),
-    namespace: all['io.kubernetes.pod.namespace'] ?? UNORCHESTRATED_NAMESPACE,
+    namespace,
     labels: user,
     image,
-    podName: all['io.kubernetes.pod.name'] ?? '',
+    podName,
+    ...(owner ? { owner } : {}),
     source,
   };
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { nodeIdFrom, ttyName } from '../../../src/enrich/index.js';
 import { parseStat, parseStatus } from '../../../src/enrich/proc-read.js';
 import { parsePasswd } from '../../../src/enrich/users.js';
-import { parseCrictl, parseInspect } from '../../../src/enrich/runtime-metadata.js';
+import { parseCrictl, parseInspect, podOwner } from '../../../src/enrich/runtime-metadata.js';
 
 test('stat: comm with spaces and parentheses, tty_nr and start time', () => {
   const line =
@@ -88,4 +88,38 @@ test('crictl inspect + inspectp: Kubernetes names from io.kubernetes labels, pod
   assert.equal(w?.namespace, 'wordpress-mysql');
   assert.deepEqual(w?.labels, { app: 'mysql', 'pod-template-hash': '74775b4bf4' });
   assert.equal(w?.image, 'docker.io/library/mysql:5.6');
+  // The seed alert's Owner: {Ref: Deployment, Name: mysql, Namespace: wordpress-mysql}.
+  assert.deepEqual(w?.owner, { ref: 'Deployment', name: 'mysql', namespace: 'wordpress-mysql' });
+});
+
+test('pod owner from controller label conventions', () => {
+  assert.deepEqual(
+    podOwner('web-7d4b9c8f6-x2kq9', 'shop', { app: 'web', 'pod-template-hash': '7d4b9c8f6' }),
+    {
+      ref: 'Deployment',
+      name: 'web',
+      namespace: 'shop',
+    },
+  );
+  assert.deepEqual(
+    podOwner('db-2', 'shop', {
+      'statefulset.kubernetes.io/pod-name': 'db-2',
+      'controller-revision-hash': 'db-5f',
+    }),
+    { ref: 'StatefulSet', name: 'db', namespace: 'shop' },
+  );
+  assert.deepEqual(
+    podOwner('agent-x7k2p', 'kube-system', {
+      'pod-template-generation': '3',
+      'controller-revision-hash': 'abc',
+    }),
+    { ref: 'DaemonSet', name: 'agent', namespace: 'kube-system' },
+  );
+  assert.deepEqual(podOwner('migrate-8tq2n', 'shop', { 'job-name': 'migrate' }), {
+    ref: 'Job',
+    name: 'migrate',
+    namespace: 'shop',
+  });
+  assert.equal(podOwner('bare', 'shop', { app: 'x' }), undefined);
+  assert.equal(podOwner('odd-name', 'shop', { 'pod-template-hash': 'zzz' }), undefined, 'name does not fit');
 });
