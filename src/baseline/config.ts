@@ -1,18 +1,13 @@
-// Baseline settings: command-line flags over a YAML/JSON config file over defaults.
-//
-//   # /etc/bulwark/bulwark.yaml (any file given with --config)
-//   stateDir: /var/lib/bulwark          # shared state dir; the baseline lives in <stateDir>/baseline/
-//   policies: [/etc/bulwark/policies]   # KubeArmor policy files/dirs: their directories are baselined
-//   baseline:
-//     paths: [/etc, /usr/bin]           # more roots
-//     exclude: ['/var/log/**', '*.swp'] # globs; a pattern without '/' matches the base name
-//     digests: [sha256]                 # sha256, sha512, sha3-256, blake2b512
-//     key: /etc/bulwark/keys/baseline-signing.key
-//     keep: 5                           # versions whose entries are kept (history is always kept)
-import { readFileSync } from 'node:fs';
+// Baseline settings: command-line flags over the agent's configuration file (src/config:
+// stateDir, policyDir, policies, baseline.{paths,exclude,digests,key,keep}; docs/config.md)
+// over defaults. The configuration is read when --config is given, or, with `defaults`, from
+// /etc/bulwark/bulwark.yaml when it exists (the CLI asks for that when no PATH is given, so a
+// plain `bulwark baseline init` records what the policies protect).
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { formatDiagnostic } from '../common/diagnostic.js';
 import { BulwarkError } from '../common/errors.js';
+import { loadConfig } from '../config/index.js';
 import { defaultKeyFile, pubFileFor } from './signing.js';
 import { DIGEST_ALGOS, type DigestAlgo } from './types.js';
 
@@ -25,6 +20,7 @@ export interface BaselineSettings {
   pubFile: string;
   paths: string[];
   exclude: string[];
+  /** Policy files and directories whose file rules name directories to record. */
   policies: string[];
   digests: DigestAlgo[];
   keep: number;
@@ -34,24 +30,14 @@ export interface BaselineSettings {
 
 export interface SettingsFlags {
   config?: string;
+  /** Read /etc/bulwark/bulwark.yaml (if present) when no --config is given. */
+  defaults?: boolean;
   stateDir?: string;
   key?: string;
   pubkey?: string;
   digests?: string;
   exclude?: string[];
   policies?: string[];
-}
-
-function bad(file: string, field: string, msg: string): never {
-  throw new BulwarkError('BASELINE_BAD_CONFIG', `${file}: ${field}: ${msg}`, { file, field });
-}
-
-function strList(file: string, field: string, v: unknown): string[] {
-  if (v === undefined || v === null) return [];
-  if (typeof v === 'string') return [v];
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
-    bad(file, field, 'expected a list of strings');
-  return v as string[];
 }
 
 export function parseDigests(text: string | string[], where = '--digest'): DigestAlgo[] {
@@ -78,55 +64,34 @@ export function parseDigests(text: string | string[], where = '--digest'): Diges
 }
 
 export function loadSettings(flags: SettingsFlags): BaselineSettings {
-  let doc: Record<string, unknown> = {};
-  let configFile: string | undefined;
-  if (flags.config) {
-    configFile = resolve(flags.config);
-    let text: string;
-    try {
-      text = readFileSync(configFile, 'utf8');
-    } catch (e) {
-      throw new BulwarkError(
-        (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE',
-        `cannot read config ${configFile}: ${(e as Error).message}`,
-      );
-    }
-    try {
-      const v: unknown = parse(text);
-      if (v !== null && v !== undefined && (typeof v !== 'object' || Array.isArray(v)))
-        bad(configFile, '(document)', 'expected a mapping');
-      doc = (v ?? {}) as Record<string, unknown>;
-    } catch (e) {
-      if (e instanceof BulwarkError) throw e;
-      bad(configFile, '(document)', (e as Error).message);
-    }
-  }
-  const file = configFile ?? '<defaults>';
-  const b = (doc.baseline ?? {}) as Record<string, unknown>;
-  if (typeof b !== 'object' || Array.isArray(b)) bad(file, 'baseline', 'expected a mapping');
+  const r = loadConfig({
+    ...(flags.config ? { file: flags.config } : {}),
+    ...(flags.defaults ? {} : { defaultFile: null }),
+  });
+  if (r.file && !existsSync(r.file))
+    throw new BulwarkError('FILE_NOT_FOUND', `config ${r.file}: no such file`);
+  const errors = r.diagnostics.filter((d) => d.level === 'error');
+  if (errors.length) throw new BulwarkError('BASELINE_BAD_CONFIG', errors.map(formatDiagnostic).join('\n'));
+  const cfg = r.config;
+  const b = cfg.baseline;
   const stateDir = resolve(
-    flags.stateDir ??
-      process.env.BULWARK_STATE_DIR ??
-      (doc.stateDir as string | undefined) ??
-      DEFAULT_STATE_DIR,
+    flags.stateDir ?? process.env.BULWARK_STATE_DIR ?? (r.file ? cfg.stateDir : DEFAULT_STATE_DIR),
   );
-  const keyFile = resolve(flags.key ?? (b.key as string | undefined) ?? defaultKeyFile());
-  const keep = b.keep === undefined ? 5 : Number(b.keep);
-  if (!Number.isInteger(keep) || keep < 1) bad(file, 'baseline.keep', 'expected an integer ≥ 1');
+  const keyFile = resolve(flags.key ?? (b.key || defaultKeyFile()));
+  // The agent's policy directory counts only when it exists (a fresh host has none).
+  const policies = r.file
+    ? [...(existsSync(cfg.policyDir) ? [cfg.policyDir] : []), ...cfg.policies, ...(flags.policies ?? [])]
+    : [...(flags.policies ?? [])];
   return {
     stateDir,
     dbFile: join(stateDir, 'baseline', 'baseline.db'),
     keyFile,
     pubFile: resolve(flags.pubkey ?? pubFileFor(keyFile)),
-    paths: strList(file, 'baseline.paths', b.paths),
-    exclude: [...strList(file, 'baseline.exclude', b.exclude), ...(flags.exclude ?? [])],
-    policies: [...strList(file, 'policies', doc.policies), ...(flags.policies ?? [])],
-    digests: flags.digests
-      ? parseDigests(flags.digests)
-      : b.digests
-        ? parseDigests(strList(file, 'baseline.digests', b.digests), `${file}: baseline.digests`)
-        : ['sha256'],
-    keep,
-    ...(configFile ? { configFile } : {}),
+    paths: r.file ? [...b.paths] : [],
+    exclude: [...(r.file ? b.exclude : []), ...(flags.exclude ?? [])],
+    policies,
+    digests: flags.digests ? parseDigests(flags.digests) : parseDigests(b.digests, 'baseline.digests'),
+    keep: b.keep,
+    ...(r.file ? { configFile: r.file } : {}),
   };
 }

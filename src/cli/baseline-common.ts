@@ -31,10 +31,16 @@ export function addCommonOptions(cmd: Command, opts: { key?: boolean; pubkey?: b
   return cmd;
 }
 
+/**
+ * Settings from the flags; `defaults` also reads /etc/bulwark/bulwark.yaml when no --config is
+ * given (everything but `init PATH...`, whose PATHs are the whole scope).
+ */
 export function settingsFrom(
   flags: CommonFlags & { digest?: string; exclude?: string[]; policies?: string[] },
+  defaults = true,
 ): BaselineSettings {
   return loadSettings({
+    defaults,
     ...(flags.config ? { config: flags.config } : {}),
     ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
     ...(flags.key ? { key: flags.key } : {}),

@@ -83,7 +83,7 @@ xattrs, POSIX ACLs, SELinux context, file capabilities, chattr flags and the cho
           force?: boolean;
         },
       ) => {
-        const settings = settingsFrom(flags);
+        const settings = settingsFrom(flags, paths.length === 0);
         const progress = flags.json ? null : progressReporter('baseline init');
         const r = await initBaseline({
           settings,
