@@ -56,6 +56,12 @@ export class EntryDigester {
   readonly body = createHash('sha256');
   count = 0;
 
+  /** Hashes one row as it is written (init/update digest what they insert, in key order). */
+  add(r: StoredRow): void {
+    hashRow(this.body, r);
+    this.count++;
+  }
+
   *wrap(it: Iterable<StoredRow>): Generator<StoredRow> {
     for (const r of it) {
       hashRow(this.body, r);

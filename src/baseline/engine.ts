@@ -110,12 +110,37 @@ function scanOf(
 }
 
 /** Signs a built version, marks it current, prunes old entries. */
-function seal(store: BaselineStore, id: number, key: KeyObject, keep: number): VersionRow {
+function seal(
+  store: BaselineStore,
+  id: number,
+  key: KeyObject,
+  keep: number,
+  written: EntryDigester,
+): VersionRow {
   const v = store.version(id) as VersionRow;
-  const { digest, entries } = versionDigest(store, v);
+  // The rows were hashed as they were inserted, in key order; `verify` and every `check` recompute
+  // the digest from the stored rows, so a difference between the two could not go unnoticed.
+  const { digest, entries } = finishDigest(store, v, written);
   store.commitVersion(id, entries, digest, signDigest(key, digest));
   store.prune(keep);
   return store.version(id) as VersionRow;
+}
+
+/** A row writer that also feeds the version digest. */
+function digestingWriter(
+  store: BaselineStore,
+  id: number,
+): { add(k: Buffer, rec: Buffer, pkg: string | null): void; flush(): number; digester: EntryDigester } {
+  const w = store.entryWriter(id);
+  const digester = new EntryDigester();
+  return {
+    add(key, rec, pkg) {
+      w.add(key, rec, pkg);
+      digester.add({ key, rec, pkg });
+    },
+    flush: () => w.flush(),
+    digester,
+  };
 }
 
 export interface InitResult {
@@ -156,7 +181,7 @@ export async function initBaseline(
     });
     const stats: ScanStats = { entries: 0, files: 0, bytes: 0, seconds: 0 };
     const elapsed = timed();
-    const writer = store.entryWriter(id);
+    const writer = digestingWriter(store, id);
     const problems: Entry[] = [];
     for await (const batch of scanOf(o, scope, s.digests, stats))
       for (const r of batch) {
@@ -165,7 +190,7 @@ export async function initBaseline(
       }
     writer.flush();
     stats.seconds = elapsed();
-    const version = seal(store, id, key, s.keep);
+    const version = seal(store, id, key, s.keep, writer.digester);
     return { version, scope, stats, problems };
   } finally {
     store.close();
@@ -369,7 +394,7 @@ export async function updateBaseline(o: UpdateOptions): Promise<UpdateResult> {
       scope: cur.scope,
       keyId: keyId(createPublicKey(key)),
     });
-    const writer = store.entryWriter(id);
+    const writer = digestingWriter(store, id);
     const pm =
       o.packages === false ? null : detectPackageManager((JSON.parse(cur.scope) as StoredScope).roots);
     const explicit = acceptMatcher(o.accept ?? []);
@@ -419,7 +444,7 @@ export async function updateBaseline(o: UpdateOptions): Promise<UpdateResult> {
       };
     }
     store.addAccepted(id, acceptedRows);
-    const newVersion = seal(store, id, key, s.keep);
+    const newVersion = seal(store, id, key, s.keep, writer.digester);
     return {
       version: r.v,
       scope: r.scope,
