@@ -7,6 +7,8 @@
  *   inode key  {set, dev, ino, 0}            a directory or file that exists
  *   name key   {set, dev, parent ino, hash}  a name in a directory: path rules (also for files
  *                                            that do not exist yet) and the directory itself
+ *   chain key  {set, dev, ancestor ino, hash of "leaf/parent/.../child-of-ancestor"}: the same
+ *              for a path whose parent directories do not exist yet (up to BW_CHAIN_MAX of them)
  * A hook walks from the target dentry up its d_parent chain (at most BW_WALK_MAX levels) and looks
  * each level up once, so the cost follows the path depth, never the number of rules. */
 #ifndef BULWARK_ABI_H
@@ -19,6 +21,7 @@
 #define BW_NAME_MAX 256
 #define BW_PATTERN_MAX 128    /* bytes of one glob component */
 #define BW_MAX_PATTERNS 4096
+#define BW_CHAIN_MAX 8        /* missing directories a pending path may have below its ancestor */
 
 /* Operations: same order as OPERATIONS in src/policy/types.ts. */
 enum bw_op {
@@ -103,6 +106,7 @@ struct bw_cgroup_key {
 #define BW_SET_WHITELIST      (1 << 1) /* has Allow rules: unmatched operations get the posture */
 #define BW_SET_POSTURE_BLOCK  (1 << 2) /* posture is block (else audit) */
 #define BW_SET_READ_BLOCKABLE (1 << 3) /* some rule can block a read (for fail-closed limits) */
+#define BW_SET_CHAINS         (1 << 4) /* has chain keys: paths below directories that are missing */
 struct bw_set {
 	__u32 flags;
 	__u32 rules;

@@ -121,21 +121,23 @@ __noinline int bw_decide(int op, __u64 d1, __u64 d2, __u32 open_flags)
 	int truncated = !w.done;
 	int posture = 0;
 	int strict = resolve(&w, &posture);
+	__u32 rule = w.best_rule;
 	__u32 how = 0;
 	if (d2) {
-		struct bw_walk w2 = w;
-		bw_decide_end(&w2, d2, op);
-		truncated |= !w2.done;
+		/* the same state serves the second end (the stack is too small for two) */
+		bw_decide_end(&w, d2, op);
+		truncated |= !w.done;
 		int posture2 = 0;
-		int strict2 = resolve(&w2, &posture2);
+		int strict2 = resolve(&w, &posture2);
 		/* the destination decides only when strictly stricter (as decide() does) */
 		if (strict2 > strict) {
 			strict = strict2;
 			posture = posture2;
-			w.best_rule = w2.best_rule;
+			rule = w.best_rule;
 			how |= EMIT_SECOND;
 		}
 	}
+	w.best_rule = rule;
 	if (posture)
 		how |= EMIT_POSTURE;
 	int block = strict == 4 || strict == 3;

@@ -71,7 +71,8 @@ struct {
 
 /* Scratch space: the leaf name of the current end, and the event being assembled. */
 struct bw_scratch {
-	char name[BW_NAME_MAX];
+	char name[BW_NAME_MAX];  /* leaf name of the current end (glob patterns match it) */
+	char name2[BW_NAME_MAX]; /* an ancestor's name, for chain keys */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -111,6 +112,9 @@ struct bw_walk {
 	__u64 best_rank;
 	__u32 best_rule;
 	__u32 best_verdict;
+	/* chain keys: FNV state over "leaf/parent/..." and the dentry reached */
+	__u64 chain_h;
+	__u64 chain_d;
 };
 
 static __always_inline void count(__u32 idx)
@@ -120,18 +124,26 @@ static __always_inline void count(__u32 idx)
 		*v += 1;
 }
 
-/* FNV-1a 64 of a NUL-terminated name (at most BW_NAME_MAX bytes); never 0. Same as
- * fnv1a64() in src/sensor/bpf-plan.ts. */
-static __always_inline __u64 name__hash(const char *s)
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+/* FNV-1a 64 state h continued over a NUL-terminated name (at most BW_NAME_MAX bytes). */
+static __always_inline __u64 fnv__update(__u64 h, const char *s)
 {
-	__u64 h = 0xcbf29ce484222325ULL;
 	for (int i = 0; i < BW_NAME_MAX; i++) {
 		unsigned char ch = s[i];
 		if (!ch)
 			break;
 		h ^= ch;
-		h *= 0x100000001b3ULL;
+		h *= FNV_PRIME;
 	}
+	return h;
+}
+
+/* A hash as stored in keys: never 0 (0 marks an inode key). Same as fnv1a64() in
+ * src/sensor/bpf-plan.ts and bw_name_hash() in the loader. */
+static __always_inline __u64 fnv__key(__u64 h)
+{
 	return h ? h : 1;
 }
 

@@ -85,6 +85,38 @@ static long walk__level(__u64 idx, void *ctx)
 	return 0;
 }
 
+/* Chain keys: one step up from chain_d adds the parent's name to the hash ("leaf/parent/...")
+ * and looks the result up under the grandparent's inode, so a rule whose directories did not
+ * exist when it was applied still matches, exactly like a name key. */
+static long chain__level(__u64 idx, void *ctx)
+{
+	struct bw_walk *w = ctx;
+	__u32 zero = 0;
+	struct dentry *d = (void *)w->chain_d;
+	struct dentry *p = BPF_CORE_READ(d, d_parent);
+	if (!p || p == d)
+		return 1;
+	struct dentry *pp = BPF_CORE_READ(p, d_parent);
+	if (!pp || pp == p)
+		return 1; /* p is the filesystem root: it has no name to add */
+	struct inode *ppi = BPF_CORE_READ(pp, d_inode);
+	struct bw_scratch *sc = bpf_map_lookup_elem(&bw_name_heap, &zero);
+	if (!ppi || !sc)
+		return 1;
+	const unsigned char *nm = BPF_CORE_READ(p, d_name.name);
+	bpf_probe_read_kernel_str(sc->name2, sizeof(sc->name2), nm);
+	__u64 h = w->chain_h;
+	h ^= '/';
+	h *= FNV_PRIME;
+	h = fnv__update(h, sc->name2);
+	w->chain_h = h;
+	w->chain_d = (__u64)p;
+	struct bw_key k = { .set = w->set, .dev = w->dev, .ino = BPF_CORE_READ(ppi, i_ino),
+			    .name = fnv__key(h) };
+	bw_lookup(w, &k, 0);
+	return 0;
+}
+
 /* Decides one end. `d` is the target dentry (negative for a name being created). */
 __noinline int bw_decide_end(struct bw_walk *w, __u64 dentry, int op)
 {
@@ -113,13 +145,19 @@ __noinline int bw_decide_end(struct bw_walk *w, __u64 dentry, int op)
 	if (parent && parent != d && pino) {
 		const unsigned char *nm = BPF_CORE_READ(d, d_name.name);
 		bpf_probe_read_kernel_str(sc->name, sizeof(sc->name), nm);
+		__u64 h = fnv__update(FNV_OFFSET, sc->name);
 		struct bw_key k = { .set = w->set, .dev = w->dev, .ino = BPF_CORE_READ(pino, i_ino),
-				    .name = name__hash(sc->name) };
+				    .name = fnv__key(h) };
 		bw_lookup(w, &k, 0);
+		w->chain_h = h;
 	}
 	/* bpf_loop wants its context on this frame's stack */
 	struct bw_walk local = *w;
 	bpf_loop(BW_WALK_MAX, walk__level, &local, 0);
+	if ((local.set_flags & BW_SET_CHAINS) && parent && parent != d && pino) {
+		local.chain_d = dentry;
+		bpf_loop(BW_CHAIN_MAX, chain__level, &local, 0);
+	}
 	*w = local;
 	return 0;
 }

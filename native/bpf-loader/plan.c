@@ -89,7 +89,7 @@ static const char *compile_glob(const char *g, struct bw_pattern *pt)
 
 static int fd_rules, fd_src, fd_cg, fd_sets, fd_pat, fd_state;
 static uint32_t ngen;
-static long nkeys, nabsent;
+static long nkeys, nabsent, nchains;
 
 int bw_add_entry(struct bw_key *k, struct bw_entry *e, const char *what)
 {
@@ -159,6 +159,54 @@ static void clear_generation(uint32_t g)
 		uint32_t idx = g * BW_MAX_SETS + i;
 		bpf_map_update_elem(fd_sets, &idx, &zero, BPF_ANY);
 	}
+}
+
+/* A name whose parent directory does not exist: key it under its deepest existing ancestor
+ * with the hash of "leaf/parent/.../child-of-ancestor" (chain key, matched by chain__level in
+ * bpf/lib/walk.h). Returns 1 when keyed, 0 when too many directories are missing, -1 on error. */
+static int add_chain(uint32_t set, const char *path, struct bw_entry *e)
+{
+	char buf[8192];
+	snprintf(buf, sizeof(buf), "%s", path);
+	const char *comp[BW_CHAIN_MAX + 2];
+	int n = 0;
+	struct stat st;
+	for (;;) {
+		char *slash = strrchr(buf, '/');
+		if (!slash)
+			return 0;
+		if (n == BW_CHAIN_MAX + 1)
+			return 0;
+		comp[n++] = slash + 1;
+		*slash = 0;
+		const char *anc = buf[0] ? buf : "/";
+		if (!stat(anc, &st))
+			break;
+		if (!buf[0])
+			return 0;
+	}
+	/* comp[0] is the leaf, comp[n-1] the child of the existing ancestor */
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (int i = 0; i < n; i++) {
+		if (i) {
+			h ^= '/';
+			h *= 0x100000001b3ULL;
+		}
+		for (const char *c = comp[i]; *c; c++) {
+			h ^= (unsigned char)*c;
+			h *= 0x100000001b3ULL;
+		}
+	}
+	struct bw_key k = { .set = set, .dev = bw_kdev(st.st_dev), .ino = st.st_ino, .name = h ? h : 1 };
+	if (bw_add_entry(&k, e, path))
+		return -1;
+	uint32_t slot = (set >> 31) * BW_MAX_SETS + (set & 0x7fffffff);
+	struct bw_set sv = { 0 };
+	bpf_map_lookup_elem(fd_sets, &slot, &sv);
+	sv.flags |= BW_SET_CHAINS;
+	bpf_map_update_elem(fd_sets, &slot, &sv, BPF_ANY);
+	nchains++;
+	return 1;
 }
 
 int bw_cmd_apply(const char *plan_path)
@@ -310,9 +358,14 @@ int bw_cmd_apply(const char *plan_path)
 				if (!strcmp(p, "/") || !base[0] || !strcmp(base, "/")) {
 					/* the root has no parent: its inode key covers it */
 				} else if (stat(parent, &ps)) {
-					fprintf(stderr, "bulwark-bpf apply: pending: %s (parent %s: %s)\n", p,
-						parent, strerror(errno));
-					npending++;
+					int c = add_chain(set, p, &e);
+					if (c < 0)
+						rc = BW_EXIT_PLAN;
+					else if (c == 0) {
+						fprintf(stderr, "bulwark-bpf apply: pending: %s (more than %d missing directories)\n",
+							p, BW_CHAIN_MAX);
+						npending++;
+					}
 				} else {
 					struct bw_key k = { .set = set, .dev = bw_kdev(ps.st_dev),
 							    .ino = ps.st_ino, .name = bw_name_hash(base) };
@@ -348,7 +401,7 @@ int bw_cmd_apply(const char *plan_path)
 	usleep(20000);
 	clear_generation(cur);
 	printf("{\"applied\":true,\"generation\":%u,\"keys\":%ld,\"absent\":%ld,\"pending\":%d,"
-	       "\"mountAliases\":%ld,\"hardLinks\":%ld}\n",
-	       ngen, nkeys, nabsent, npending, bw_naliases, bw_nhardlinks);
+	       "\"chains\":%ld,\"mountAliases\":%ld,\"hardLinks\":%ld}\n",
+	       ngen, nkeys, nabsent, npending, nchains, bw_naliases, bw_nhardlinks);
 	return 0;
 }

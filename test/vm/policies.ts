@@ -322,5 +322,29 @@ SCENARIOS.push({
   ],
 });
 
+SCENARIOS.push({
+  // rules on paths whose directories do not exist when the rule set is applied (chain keys):
+  // the directories are made afterwards, by the cases' own set-up
+  name: 'pending',
+  precreate: false,
+  prep: ['rm -rf /pend /pend2', 'mkdir -p /pend /pend2'],
+  policy: hostPolicy(
+    'pending',
+    `    matchPaths:
+    - path: /pend/a/b/secret
+    matchDirectories:
+    - dir: /pend2/x/y/
+      recursive: true
+`,
+  ),
+  cases: [
+    { op: 'create', path: '/pend/a/b/secret' },
+    { op: 'create', path: '/pend/a/b/other' },
+    { op: 'write', path: '/pend/a/b/secret' },
+    { op: 'mkdir', path: '/pend2/x/y' },
+    { op: 'mkdir', path: '/pend2/x/z' },
+  ],
+});
+
 export const DEEP_DIR = deepDir;
 export const LONG_DIR = longDir;

@@ -52,6 +52,8 @@ export interface Scenario {
   cases: Case[];
   /** Collect ring-buffer events (default true; the differential runs skip it). */
   events?: boolean;
+  /** Make the cases' directories before the plan is applied (default true). */
+  precreate?: boolean;
   /** Shell lines run in the guest first, before the directories are made and the plan applied. */
   prep?: string[];
 }
@@ -116,9 +118,11 @@ export function guestPart(p: Planned): { files: GuestFile[]; script: string } {
   // real host: keys are resolved to inodes when the plan is applied (docs/bpf-lsm.md, "Paths that
   // do not exist yet").
   const dirs = new Set<string>();
-  for (const c of p.scenario.cases)
-    for (const f of [c.path, c.path2]) if (f !== undefined) dirs.add(f.slice(0, f.lastIndexOf('/')) || '/');
-  for (const r of p.ruleSet.rules) if (r.kind === 'dir') dirs.add(r.target);
+  if (p.scenario.precreate !== false) {
+    for (const c of p.scenario.cases)
+      for (const f of [c.path, c.path2]) if (f !== undefined) dirs.add(f.slice(0, f.lastIndexOf('/')) || '/');
+    for (const r of p.ruleSet.rules) if (r.kind === 'dir') dirs.add(r.target);
+  }
   const lines = [
     `# scenario ${n}`,
     'umask 000',
