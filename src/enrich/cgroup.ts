@@ -9,7 +9,9 @@
 //   bulwark run                  /bulwark/<id> (BULWARK_CGROUP_PREFIX)
 // Sub-cgroups below a container's (`…/libpod-<id>.scope/container`, a container that manages
 // its own cgroups) belong to that container: segments are searched from the leaf upwards.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, statfsSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
+import { join } from 'node:path';
 
 /** cgroup v2 path prefix under which `bulwark run` creates one cgroup per workload (64-hex id). */
 export const BULWARK_CGROUP_PREFIX = '/bulwark/';
@@ -83,4 +85,68 @@ export function readCgroupPath(pid: number): string | undefined {
 export function cgroupV2Line(text: string): string | undefined {
   for (const line of text.split('\n')) if (line.startsWith('0::')) return line.slice(3);
   return undefined;
+}
+
+/** Where the cgroup2 hierarchy is mounted: /sys/fs/cgroup/unified on hybrid hosts, else /sys/fs/cgroup. */
+export function cgroup2Root(): string | undefined {
+  const CGROUP2_SUPER_MAGIC = 0x63677270;
+  for (const dir of ['/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
+    try {
+      if (statfsSync(dir).type === CGROUP2_SUPER_MAGIC) return dir;
+    } catch {
+      /* not there */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * cgroup v2 id (the directory's inode, as `bpf_get_current_cgroup_id()` and the sensor report it)
+ * → path relative to the hierarchy (`/bulwark/<id>`). The hierarchy is walked once and again on a
+ * miss, at most once per second; a cgroup removed in between cannot be named any more.
+ */
+export class CgroupIds {
+  private byId = new Map<string, string>();
+  private scannedAt = -Infinity;
+
+  private readonly root: string | undefined;
+
+  /** root: the hierarchy's mount point; undefined finds it, null means there is none. */
+  constructor(
+    root?: string | null,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.root = root === null ? undefined : (root ?? cgroup2Root());
+  }
+
+  path(id: string): string | undefined {
+    const hit = this.byId.get(id);
+    if (hit !== undefined || !this.root) return hit;
+    if (this.now() - this.scannedAt < 1000) return undefined;
+    this.scan();
+    return this.byId.get(id);
+  }
+
+  private scan(): void {
+    this.scannedAt = this.now();
+    const root = this.root!;
+    const found = new Map<string, string>();
+    const walk = (dir: string, rel: string, depth: number): void => {
+      try {
+        found.set(String(statSync(dir, { bigint: true }).ino), rel || '/');
+      } catch {
+        return;
+      }
+      if (depth >= 32 || found.size > 100_000) return;
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name), `${rel}/${e.name}`, depth + 1);
+    };
+    walk(root, '', 0);
+    this.byId = found;
+  }
 }

@@ -8,7 +8,7 @@
 import type { AgentConfig } from '../config/index.js';
 import type { Subject } from '../policy/types.js';
 import type { ProcessInfo, SensorEvent } from '../sensor/types.js';
-import { containerFromCgroup, readCgroupPath } from './cgroup.js';
+import { CgroupIds, containerFromCgroup, readCgroupPath } from './cgroup.js';
 import type { CgroupContainer } from './cgroup.js';
 import { hostInfo } from './host.js';
 import type { HostInfo } from './host.js';
@@ -122,6 +122,7 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
   const counts = { events: 0, complete: 0, missing: {} as Record<string, number> };
   // cgroup path → container, memoised: a host has few distinct cgroups and each event needs one.
   const containers = new Map<string, CgroupContainer | null>();
+  const cgroupIds = new CgroupIds();
   const containerOf = (path: string): CgroupContainer | null => {
     let c = containers.get(path);
     if (c === undefined) {
@@ -142,7 +143,12 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
     const cwd = proc.cwd ?? rec?.cwd ?? '';
     const tty = proc.tty !== undefined ? proc.tty : rec ? ttyName(rec.ttyNr) : undefined;
     const uid = proc.uid >= 0 ? proc.uid : (rec?.uid ?? -1);
-    const cgroupPath = proc.cgroupPath ?? rec?.cgroup ?? readCgroupPath(proc.pid);
+    // The event's own cgroup (path, or id from the kernel at event time) beats a later read.
+    const cgroupPath =
+      proc.cgroupPath ??
+      rec?.cgroup ??
+      (proc.cgroupId ? cgroupIds.path(proc.cgroupId) : undefined) ??
+      readCgroupPath(proc.pid);
     const container = cgroupPath !== undefined ? containerOf(cgroupPath) : null;
     // Pids inside the process's pid namespace: the last NSpid entry; the parent's only when it
     // lives in the same namespace (a container's init has a parent outside: PPID 0).

@@ -3,7 +3,14 @@
 export { createEnricher, enricherOptionsFromConfig } from './enricher.js';
 export type { Enricher, EnricherOptions, EnricherStats } from './enricher.js';
 export type { AlertFields, EnrichedEvent, EnrichedProcess } from './types.js';
-export { BULWARK_CGROUP_PREFIX, cgroupV2Line, containerFromCgroup, readCgroupPath } from './cgroup.js';
+export {
+  BULWARK_CGROUP_PREFIX,
+  CgroupIds,
+  cgroup2Root,
+  cgroupV2Line,
+  containerFromCgroup,
+  readCgroupPath,
+} from './cgroup.js';
 export type { CgroupContainer, ContainerRuntime } from './cgroup.js';
 export { ProcessCache, procEventsHelperPath } from './process-cache.js';
 export type { ProcessCacheOptions, ProcessCacheStats } from './process-cache.js';

@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEnricher, procEventsHelperPath } from '../../src/enrich/index.js';
+import { cgroup2Root, createEnricher, procEventsHelperPath } from '../../src/enrich/index.js';
 import type { EnrichedEvent, Enricher } from '../../src/enrich/index.js';
 import { IS_ROOT, needKernel } from '../helpers/kernel.js';
 
@@ -181,6 +181,22 @@ test('proc connector mode (no BPF): a process and its parent are attributed', as
     assert.match(p.parentExe, SHELLS);
   } finally {
     await e.close();
+  }
+});
+
+test('a gone process is placed in its cgroup by the cgroup id its event carries', async (t) => {
+  const root = cgroup2Root();
+  if (!needKernel(t, IS_ROOT && root !== undefined, 'needs root and a cgroup2 hierarchy')) return;
+  const dir = join(root!, `bw-enrich-test-${process.pid}`);
+  mkdirSync(dir);
+  try {
+    const id = String(statSync(dir, { bigint: true }).ino);
+    const e = createEnricher({ processCache: false, runtimeMetadata: false });
+    const r = e.process({ pid: 4_194_000, ppid: 0, uid: 0, exe: '', comm: '', cgroupId: id }).process;
+    assert.equal(r.cgroupPath, `/bw-enrich-test-${process.pid}`);
+    await e.close();
+  } finally {
+    rmdirSync(dir);
   }
 });
 

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BULWARK_CGROUP_PREFIX, cgroupV2Line, containerFromCgroup } from '../../../src/enrich/index.js';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BULWARK_CGROUP_PREFIX,
+  CgroupIds,
+  cgroupV2Line,
+  containerFromCgroup,
+} from '../../../src/enrich/index.js';
 
 const ID = 'b75628d4225b8071d5795da342cf2a5c03b1d67b22b40016697fcd17a0db20e4';
 const POD = '2c1ae9b4-1a3e-4a43-8f6e-55d5b8c1b0a7';
@@ -68,4 +76,24 @@ test('the cgroup v2 line is picked out of a hybrid /proc/PID/cgroup', () => {
   ].join('\n');
   assert.equal(cgroupV2Line(text), `/libpod_parent/libpod-${ID}`);
   assert.equal(cgroupV2Line('4:memory:/x\n'), undefined);
+});
+
+test('cgroup ids (directory inodes) map to paths, rescanned on a miss at most once a second', () => {
+  const root = mkdtempSync(join(tmpdir(), 'bw-cgids-'));
+  try {
+    mkdirSync(join(root, 'bulwark', ID), { recursive: true });
+    let now = 0;
+    const ids = new CgroupIds(root, () => now);
+    const ino = (p: string) => String(statSync(join(root, p), { bigint: true }).ino);
+    assert.equal(ids.path(ino(`bulwark/${ID}`)), `/bulwark/${ID}`);
+    assert.equal(ids.path(ino('')), '/');
+    mkdirSync(join(root, 'later'));
+    now += 500;
+    assert.equal(ids.path(ino('later')), undefined, 'created after the scan, within the second');
+    now += 600;
+    assert.equal(ids.path(ino('later')), '/later');
+    assert.equal(new CgroupIds(null).path('1'), undefined, 'no cgroup2 hierarchy');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
