@@ -175,11 +175,12 @@ struct bw_event {
 	__u32 set;       /* rule set index */
 	__u64 exe_ino;
 	__u32 exe_dev;
-	__u16 path_len;  /* bytes used in path[] */
-	__u16 path2_len;
+	__u16 path_len;  /* bytes of the path at paths[0] */
+	__u16 path2_len; /* bytes of the rename/link destination, right after it */
 	char comm[16];
-	char path[BW_PATH_BUF];   /* components of the path, leaf first, each NUL-terminated */
-	char path2[BW_PATH_BUF];  /* rename/link destination */
+	/* components of the path(s), leaf first, each NUL-terminated; the record is cut after
+	 * path_len + path2_len bytes (records are variable-sized: size says how long) */
+	char paths[2 * BW_PATH_BUF];
 };
 
 #endif

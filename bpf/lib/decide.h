@@ -44,15 +44,22 @@ __noinline int bw_emit(struct bw_walk *w, __u64 d1, __u64 d2, __u32 how, __u32 o
 	ev->path_len = p.off;
 	__u8 cut = p.cut;
 	ev->path2_len = 0;
+	__u32 end = p.off;
 	if (d2) {
-		struct path_walk p2 = { .dentry = d2, .second = 1 };
+		struct path_walk p2 = { .dentry = d2, .off = p.off, .second = 1 };
 		bpf_loop(BW_WALK_MAX, path__level, &p2, 0);
-		ev->path2_len = p2.off;
+		ev->path2_len = p2.off - p.off;
+		end = p2.off;
 		cut |= p2.cut;
 	}
 	if (cut)
 		ev->flags |= BW_EV_PATH_CUT;
-	if (bpf_ringbuf_output(&bw_events_rb, ev, sizeof(*ev), 0))
+	/* only the bytes used: a typical record is a few hundred bytes, not 8 KiB */
+	__u64 size = __builtin_offsetof(struct bw_event, paths) + end;
+	if (size > sizeof(*ev))
+		size = sizeof(*ev);
+	ev->size = size;
+	if (bpf_ringbuf_output(&bw_events_rb, ev, size, 0))
 		count(BW_C_LOST);
 	return 0;
 }

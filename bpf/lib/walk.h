@@ -181,17 +181,15 @@ static long path__level(__u64 idx, void *ctx)
 	struct bw_event *ev = bpf_map_lookup_elem(&bw_event_heap, &zero);
 	if (!ev)
 		return 1;
+	/* the first path ends before BW_PATH_BUF, the second one starts there at the latest */
 	__u32 off = p->off;
-	if (off > BW_PATH_BUF - BW_NAME_MAX) {
+	__u32 limit = p->second ? 2 * BW_PATH_BUF - BW_NAME_MAX : BW_PATH_BUF - BW_NAME_MAX;
+	if (off > limit || off > 2 * BW_PATH_BUF - BW_NAME_MAX) {
 		p->cut = 1;
 		return 1;
 	}
 	const unsigned char *nm = BPF_CORE_READ(d, d_name.name);
-	long n;
-	if (p->second)
-		n = bpf_probe_read_kernel_str(&ev->path2[off], BW_NAME_MAX, nm);
-	else
-		n = bpf_probe_read_kernel_str(&ev->path[off], BW_NAME_MAX, nm);
+	long n = bpf_probe_read_kernel_str(&ev->paths[off], BW_NAME_MAX, nm);
 	if (n <= 0)
 		return 1;
 	p->off = off + n;

@@ -62,7 +62,8 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	(void)ctx;
 	const struct bw_event *e = data;
-	if (size < sizeof(*e) || e->op != BW_MSG_DECISION)
+	if (size < __builtin_offsetof(struct bw_event, paths) || e->op != BW_MSG_DECISION ||
+	    __builtin_offsetof(struct bw_event, paths) + e->path_len + e->path2_len > size)
 		return 0;
 	fprintf(out, "{\"kind\":\"decision\",\"timeNs\":\"%lld\",\"op\":\"%s\",\"verdict\":\"%s\","
 		     "\"posture\":%s,\"errno\":%d,\"ruleId\":%u,\"set\":%u,\"pid\":%u,\"tid\":%u,"
@@ -77,10 +78,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		(e->flags & BW_EV_SECOND_END) ? "true" : "false");
 	json_str(out, e->comm, sizeof(e->comm));
 	fprintf(out, ",\"path\":");
-	json_path(out, e->dev, e->path, e->path_len);
+	json_path(out, e->dev, e->paths, e->path_len);
 	if (e->path2_len) {
 		fprintf(out, ",\"secondPath\":");
-		json_path(out, e->dev, e->path2, e->path2_len);
+		json_path(out, e->dev, e->paths + e->path_len, e->path2_len);
 	}
 	fprintf(out, "}\n");
 	fflush(out);
