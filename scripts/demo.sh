@@ -62,7 +62,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 say "Starting the agent with the seed policy (state in $state)"
-bulwark agent --policies "$work/policies" --state-dir "$state" \
+# Started with exec semantics (not through the shell function) so that $! is the agent itself.
+node "$repo/dist/cli.js" agent --policies "$work/policies" --state-dir "$state" \
   --set api.grpc.enabled=false --set api.health.enabled=false --set api.http.enabled=false \
   >"$work/agent.log" 2>&1 &
 agent_pid=$!

@@ -9,7 +9,7 @@
 //   7. APIs (gRPC, health, metrics)    — optional, loopback by default
 //   8. policy directory watch          — hot reload, only fully valid sets replace the old one
 import { mkdirSync, chmodSync } from 'node:fs';
-import type { Socket, Server } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { AlertThrottle } from '../alert/throttle.js';
 import type { Alert } from '../alert/types.js';
@@ -26,7 +26,13 @@ import {
 } from '../sensor/index.js';
 import { createSinks, type SinkSet } from '../sinks/index.js';
 import { DirectoryPolicyStore, Metrics, startApi, type ApiHandles } from '../api/index.js';
-import { listenControl, socketPath, type ControlRequest, type ControlResponse } from './control.js';
+import {
+  listenControl,
+  socketPath,
+  type ControlRequest,
+  type ControlResponse,
+  type ControlServer,
+} from './control.js';
 import { Attribution } from './attribution.js';
 import { Pipeline } from './pipeline.js';
 import { PolicyManager, describeErrors, type ReloadOutcome } from './policy-manager.js';
@@ -62,7 +68,7 @@ export interface AgentStatus {
 export class Agent {
   private readonly cfg: AgentConfig;
   private readonly log: Logger;
-  private control: Server | null = null;
+  private control: ControlServer | null = null;
   private policies!: PolicyManager;
   private sinks: SinkSet | null = null;
   private readonly bus = new AlertBus();
@@ -420,7 +426,7 @@ export class Agent {
     await this.attribution?.stop();
     if (this.sinks) await this.sinks.close(5000).catch(() => undefined);
     this.registry.close();
-    await new Promise<void>((resolve) => (this.control ? this.control.close(() => resolve()) : resolve()));
+    await this.control?.close();
     this.log.info('agent stopped');
   }
 }

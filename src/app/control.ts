@@ -34,11 +34,20 @@ export async function agentAnswers(path: string, timeoutMs = 1000): Promise<bool
  * Listens on the socket. Refuses to start when another agent answers there; removes a stale
  * socket file left by an agent that died.
  */
-export async function listenControl(path: string, handler: ControlHandler): Promise<Server> {
+export interface ControlServer {
+  readonly server: Server;
+  /** Stops listening and ends open connections (a `bulwark run` waiting on its workload). */
+  close(): Promise<void>;
+}
+
+export async function listenControl(path: string, handler: ControlHandler): Promise<ControlServer> {
   if (await agentAnswers(path))
     throw new Error(`another agent is running with this state directory (${path})`);
   if (existsSync(path)) unlinkSync(path);
+  const open = new Set<Socket>();
   const server = createServer((sock) => {
+    open.add(sock);
+    sock.on('close', () => open.delete(sock));
     let buf = '';
     sock.setEncoding('utf8');
     sock.on('data', (chunk: string) => {
@@ -57,7 +66,14 @@ export async function listenControl(path: string, handler: ControlHandler): Prom
     server.listen(path, () => resolve());
   });
   chmodSync(path, 0o600);
-  return server;
+  return {
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const sock of open) sock.destroy();
+      }),
+  };
 }
 
 async function answer(line: string, sock: Socket, handler: ControlHandler): Promise<void> {

@@ -136,7 +136,11 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
   function attribute(proc: ProcessInfo, at: bigint | undefined, missing: string[]) {
     const rec: ProcRecord | undefined = cache.lookup(proc.pid, at, proc.exe || undefined);
     const parentPid = proc.ppid > 0 ? proc.ppid : (rec?.ppid ?? -1);
-    const parent = parentPid > 0 ? cache.lookup(parentPid, at) : undefined;
+    // The parent as it was when this process last exec'd or forked, at the latest: both times
+    // come from the same kernel clock, while the event's time (audit: millisecond resolution,
+    // another clock) can fall just before the parent's own exec.
+    const parentAt = rec && rec.sinceNs > 0n && (at === undefined || rec.sinceNs > at) ? rec.sinceNs : at;
+    const parent = parentPid > 0 ? cache.lookup(parentPid, parentAt) : undefined;
     const exe = proc.exe || rec?.exe || '';
     const argv = rec && (!proc.exe || rec.exe === proc.exe) ? rec.argv : [];
     const cmdline = proc.cmdline ?? (argv.length ? argv.join(' ') : undefined);
