@@ -143,6 +143,7 @@ enum bw_counter {
 	BW_C_AUDITED = 2,
 	BW_C_LOST = 3,      /* events not written: ring buffer full */
 	BW_C_TRUNCATED = 4, /* walks that hit BW_WALK_MAX (decided closed) */
+	BW_C_LOST_REPORTED = 5, /* written by user space (CPU 0 slot): lost events already reported */
 	BW_C_MAX = 8,
 };
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -88,6 +89,36 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Sum of a per-CPU counter. */
+static uint64_t counter(int fd, uint32_t idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
+	if (ncpu <= 0 || bpf_map_lookup_elem(fd, &idx, vals))
+		return 0;
+	for (int c = 0; c < ncpu; c++)
+		sum += vals[c];
+	return sum;
+}
+
+/* Losses not reported yet (by this reader or an earlier one, which may have been killed):
+ * one `{"kind":"lost"}` line with the count, then the mark is moved. */
+static void report_lost(int cfd)
+{
+	uint64_t lost = counter(cfd, BW_C_LOST), done = counter(cfd, BW_C_LOST_REPORTED);
+	if (lost <= done)
+		return;
+	fprintf(out, "{\"kind\":\"lost\",\"lost\":%llu,\"total\":%llu}\n",
+		(unsigned long long)(lost - done), (unsigned long long)lost);
+	fflush(out);
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu > 0 ? ncpu : 1];
+	memset(vals, 0, sizeof(vals));
+	vals[0] = lost;
+	uint32_t idx = BW_C_LOST_REPORTED;
+	bpf_map_update_elem(cfd, &idx, vals, BPF_ANY);
+}
+
 int bw_cmd_watch(const char *out_path, int timeout_ms)
 {
 	out = out_path ? fopen(out_path, "w") : stdout;
@@ -111,6 +142,7 @@ int bw_cmd_watch(const char *out_path, int timeout_ms)
 		fprintf(stderr, "bulwark-bpf watch: ring buffer: %s\n", strerror(errno));
 		return BW_EXIT_IO;
 	}
+	int cfd = bw_map_fd("bw_counter_map");
 	fprintf(stderr, "bulwark-bpf: watching\n");
 	long waited = 0;
 	while (!stop && (timeout_ms < 0 || waited < timeout_ms)) {
@@ -118,8 +150,13 @@ int bw_cmd_watch(const char *out_path, int timeout_ms)
 		if (n < 0 && n != -EINTR)
 			break;
 		waited += 100;
+		/* events first, then the count of those that did not fit, once a second */
+		if (waited % 1000 == 0 && cfd >= 0)
+			report_lost(cfd);
 	}
 	ring_buffer__consume(rb);
+	if (cfd >= 0)
+		report_lost(cfd);
 	ring_buffer__free(rb);
 	fflush(out);
 	if (out != stdout)

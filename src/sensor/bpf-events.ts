@@ -1,8 +1,8 @@
 // Decoder for the BPF-LSM enforcer's events as `bulwark-bpf watch` prints them (one JSON object a
 // line; native/bpf-loader/events.c writes them from the ring-buffer records of bulwark_abi.h).
 // Blocks become DenialEvents of the shared event model; audits (allowed but reported: Audit rules,
-// audit posture) are returned as BpfAuditEvents; the closing stats line becomes a GapEvent when
-// the kernel counted lost records. Malformed lines return an error value; the loop goes on.
+// audit posture) are returned as BpfAuditEvents; `lost` lines (records the kernel could not write
+// since the last report) become GapEvents. Malformed lines return an error value; the loop goes on.
 import type { Operation } from '../policy/types.js';
 import { OPERATIONS } from '../policy/types.js';
 import type { DenialEvent, GapEvent, ProcessInfo } from './types.js';
@@ -64,19 +64,19 @@ export function decodeBpfLine(line: string, exeOf: (pid: number) => string = () 
   } catch {
     return { kind: 'decode-error', reason: 'json', line };
   }
-  if (raw.kind === 'stats') {
-    const s = raw as unknown as Omit<BpfStats, 'kind'>;
-    if (s.lost > 0)
-      return {
-        kind: 'gap',
-        source: 'bpf-lsm',
-        timeNs: `${BigInt(Date.now()) * 1_000_000n}`,
-        cause: 'ringbuf-lost',
-        lost: s.lost,
-        detail: `${s.lost} BPF-LSM events lost (ring buffer full); enforcement was not affected`,
-      };
-    return { kind: 'bpf-stats', ...s };
+  if (raw.kind === 'lost') {
+    // events the kernel could not write (ring buffer full) since the last report, by any reader
+    const lost = Number(raw.lost);
+    return {
+      kind: 'gap',
+      source: 'bpf-lsm',
+      timeNs: `${BigInt(Date.now()) * 1_000_000n}`,
+      cause: 'ringbuf-lost',
+      lost,
+      detail: `${lost} BPF-LSM events lost (ring buffer full); enforcement was not affected`,
+    };
   }
+  if (raw.kind === 'stats') return { ...(raw as unknown as Omit<BpfStats, 'kind'>), kind: 'bpf-stats' };
   if (raw.kind !== 'decision') return { kind: 'decode-error', reason: 'unknown-kind', line };
   const d = raw as unknown as RawDecision;
   if (!(OPERATIONS as readonly string[]).includes(d.op))

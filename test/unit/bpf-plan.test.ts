@@ -96,9 +96,11 @@ test('event decoder: blocks become DenialEvents with the rule id; lost records a
   assert.equal(ev.errno, 13);
   assert.equal(ev.flags, 33345);
   assert.equal(ev.proc.exe, '/bin/busybox');
-  const gap = decodeBpfLine(
-    '{"kind":"stats","decisions":9,"denied":1,"audited":0,"lost":3,"truncatedWalks":0}',
+  const gap = decodeBpfLine('{"kind":"lost","lost":3,"total":5}');
+  assert.equal(gap.kind === 'gap' && gap.cause === 'ringbuf-lost' && gap.lost, 3);
+  const stats = decodeBpfLine(
+    '{"kind":"stats","decisions":9,"denied":1,"audited":0,"lost":5,"truncatedWalks":0}',
   );
-  assert.equal(gap.kind, 'gap');
+  assert.equal(stats.kind === 'bpf-stats' && stats.lost, 5);
   assert.equal(decodeBpfLine('not json').kind, 'decode-error');
 });
