@@ -12,7 +12,7 @@ out=${2:-build/bpf}
 mkdir -p "$out/include"
 if [ -n "${1:-}" ]; then
   cp "$1" "$out/include/vmlinux.h"
-elif [ ! -f "$out/include/vmlinux.h" ]; then
+elif [ ! -f "$out/include/vmlinux.h" ] || [ /sys/kernel/btf/vmlinux -nt "$out/include/vmlinux.h" ]; then
   bpftool btf dump file /sys/kernel/btf/vmlinux format c >"$out/include/vmlinux.h"
 fi
 clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
