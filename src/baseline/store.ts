@@ -6,7 +6,16 @@
 // point leaves the previous current version untouched; leftovers of a 'building' version are
 // deleted the next time the store is opened for writing.
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { BulwarkError } from '../common/errors.js';
 import { decodeEntry, type StoredRow } from './record.js';
@@ -68,6 +77,37 @@ function big(v: unknown): bigint {
 
 function buf(v: unknown): Buffer | null {
   return v === null || v === undefined ? null : Buffer.from(v as Uint8Array);
+}
+
+/**
+ * One writer at a time: an exclusive lock file holding the writer's pid. A lock left by a process
+ * that no longer exists (kill -9) is taken over; a live one is refused (BW5015), so one update
+ * cannot delete the version another is still building.
+ */
+function takeLock(lock: string): string {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return lock;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(lock, 'utf8').trim());
+      let alive = false;
+      try {
+        if (pid > 0 && pid !== process.pid) {
+          process.kill(pid, 0);
+          alive = true;
+        }
+      } catch (k) {
+        alive = (k as NodeJS.ErrnoException).code === 'EPERM';
+      }
+      if (alive) throw new BulwarkError('BASELINE_BUSY', `process ${pid} is writing the baseline (${lock})`);
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new BulwarkError('BASELINE_BUSY', `cannot take the writer lock ${lock}`);
 }
 
 function asBlob(v: unknown): Buffer {
@@ -132,12 +172,25 @@ export class BaselineStore {
       );
     }
     const store = new BaselineStore(file, db);
-    if (!opts.readonly) store.dropBuilding();
+    if (!opts.readonly) {
+      try {
+        store.lock = takeLock(`${file}.lock`);
+      } catch (e) {
+        db.close();
+        throw e;
+      }
+      store.dropBuilding();
+    }
     return store;
   }
 
+  /** Writer lock file held while open for writing (see takeLock). */
+  private lock: string | null = null;
+
   close(): void {
     this.db.close();
+    if (this.lock) rmSync(this.lock, { force: true });
+    this.lock = null;
   }
 
   /** Deletes what an interrupted init/update left behind (never a signed version). */

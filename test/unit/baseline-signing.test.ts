@@ -15,6 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { checkBaseline, initBaseline, updateBaseline, verifyBaseline } from '../../src/baseline/engine.js';
 import { keyId, keygen, loadPrivateKey, signDigest } from '../../src/baseline/signing.js';
 import { BaselineStore, type VersionRow } from '../../src/baseline/store.js';
@@ -171,4 +172,21 @@ test('the private key must not be readable by others', async (t) => {
   chmodSync(settings.keyFile, 0o644);
   writeFileSync(join(root, 'etc', 'f5'), 'x\n');
   await refusedWith(updateBaseline({ settings, all: true, packages: false }), 'BW5005');
+});
+
+test('a second writer is refused while one holds the store, and a dead writer does not block', async (t) => {
+  const { root, settings } = await setup(t);
+  // Another live process holds the writer lock (as a running update would).
+  const other = spawn('sleep', ['30']);
+  t.after(() => other.kill('SIGKILL'));
+  writeFileSync(`${settings.dbFile}.lock`, String(other.pid));
+  writeFileSync(join(root, 'etc', 'f6'), 'x\n');
+  await refusedWith(updateBaseline({ settings, all: true, packages: false }), 'BW5015');
+  other.kill('SIGKILL');
+  await new Promise((r) => other.once('exit', r));
+  // A lock left by a process that no longer exists (as after kill -9) is taken over.
+  writeFileSync(`${settings.dbFile}.lock`, '999999999');
+  const u = await updateBaseline({ settings, all: true, packages: false });
+  assert.equal(u.newVersion?.id, 2);
+  assert.equal(existsSync(`${settings.dbFile}.lock`), false);
 });

@@ -86,6 +86,12 @@ export const baselineCodes = defineCodes({
     title: 'Current version is older than the newest signed version',
     help: 'The store points at an older signed version than the newest one it holds (a rollback). Investigate; `bulwark baseline verify` lists the versions.',
   },
+  BASELINE_BUSY: {
+    code: 'BW5015',
+    level: 'error',
+    title: 'Another init or update is writing the baseline',
+    help: 'Wait for it to finish (the message names its process id); run init and update from one place, such as one cron job or the agent.',
+  },
   BASELINE_ENTRY_ERRORS: {
     code: 'BW5101',
     level: 'warning',
