@@ -121,6 +121,7 @@ static int audit_set_enabled(uint32_t on)
 
 static uint64_t last_lost;
 static int have_lost;
+static uint64_t last_landlock_ns, last_poll_ns;
 
 /*
  * Who enabled audit. HOLDERS_FILE lists the pids of the helpers that rely on audit being on
@@ -260,7 +261,7 @@ void bw_audit_close(void)
 
 /* ---- joining records by serial ---- */
 
-#define MAXPEND 64
+#define MAXPEND 1024
 struct pending {
 	uint64_t serial;
 	uint64_t first_ns, eoe_ns; /* eoe_ns: when the end-of-event arrived, 0 before */
@@ -268,10 +269,13 @@ struct pending {
 	int32_t pid;
 	int syscall;
 	uint64_t args[4]; /* a0..a3 of the SYSCALL record */
+	uint64_t entry_ns; /* the event's audit timestamp: the syscall's entry, ms */
 	char *buf; /* bw_audit_rec + text, padded to 8 */
 	size_t len, cap;
 };
 static struct pending pend[MAXPEND];
+
+void bw_audit_tick(void);
 
 static struct pending *pending_for(uint64_t serial, uint64_t now)
 {
@@ -282,10 +286,17 @@ static struct pending *pending_for(uint64_t serial, uint64_t now)
 		if (pend[i].first_ns && (!oldest || pend[i].first_ns < oldest->first_ns)) oldest = &pend[i];
 	}
 	if (!free_slot) {
-		/* Table full: emit the oldest now rather than dropping it. */
+		/* Table full: emit what is ready (reading the caught arguments first), and if nothing
+		 * is, the oldest now rather than dropping it. */
 		extern void bw_audit_emit(struct pending *);
-		bw_audit_emit(oldest);
-		free_slot = oldest;
+		bw_names_read();
+		bw_audit_tick();
+		for (int i = 0; i < MAXPEND && !free_slot; i++)
+			if (!pend[i].first_ns) free_slot = &pend[i];
+		if (!free_slot) {
+			bw_audit_emit(oldest);
+			free_slot = oldest;
+		}
 	}
 	free_slot->serial = serial;
 	free_slot->first_ns = now;
@@ -319,7 +330,7 @@ void bw_audit_emit(struct pending *p)
 	if (p->landlock && p->pid > 0 && p->syscall >= 0) {
 		/* Append the syscall's path arguments caught at syscall exit (names.c), if any. */
 		char text[4 * 4096 * 2 + 256];
-		size_t n = bw_names_take(p->pid, p->syscall, p->args, text, sizeof text);
+		size_t n = bw_names_take(p->pid, p->syscall, p->args, p->entry_ns, text, sizeof text);
 		if (n) add_record(p, BW_AUDIT_REC_ARGS, text, n);
 	}
 	if (p->landlock) {
@@ -338,7 +349,9 @@ void bw_audit_emit(struct pending *p)
 void bw_audit_read(void)
 {
 	static char buf[65536] __attribute__((aligned(8)));
-	for (;;) {
+	/* A bounded batch per call: the main loop then reads the caught arguments and emits what is
+	 * complete before more records pile up (poll returns at once while records wait). */
+	for (int batch = 0; batch < 512; batch++) {
 		ssize_t n = recv(mc_fd, buf, sizeof buf, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR) return;
@@ -364,12 +377,20 @@ void bw_audit_read(void)
 		if (len < 6 || strncmp(text, "audit(", 6) != 0 || !colon) continue;
 		uint64_t serial = strtoull(colon + 1, NULL, 10);
 		struct pending *p = pending_for(serial, now);
+		if (!p->entry_ns) {
+			char *dot;
+			uint64_t sec = strtoull(text + 6, &dot, 10);
+			if (*dot == '.') p->entry_ns = sec * 1000000000ull + strtoull(dot + 1, NULL, 10) * 1000000ull;
+		}
 		if (type == AUDIT_EOE) {
 			p->eoe = 1;
 			p->eoe_ns = now;
 			continue;
 		}
-		if (type == AUDIT_LANDLOCK_ACCESS || type == AUDIT_LANDLOCK_DOMAIN) p->landlock = 1;
+		if (type == AUDIT_LANDLOCK_ACCESS || type == AUDIT_LANDLOCK_DOMAIN) {
+			p->landlock = 1;
+			last_landlock_ns = now;
+		}
 		if (type == AUDIT_SYSCALL) {
 			char tmp[512];
 			size_t l = len < sizeof tmp - 1 ? len : sizeof tmp - 1;
@@ -387,21 +408,29 @@ void bw_audit_read(void)
 	}
 }
 
-/* An event is complete at its EOE; a denial waits up to 30 ms more for its syscall arguments.
+/* An event is complete at its EOE; a denial waits up to 1 s more for its syscall arguments.
  * Events without EOE (records outside a syscall) are emitted 50 ms after their first record. */
 void bw_audit_tick(void)
 {
+	/* In serial order, stopping at the first event not ready: a later event must not claim (or
+	 * judge stale) the caught arguments of an earlier one that is still waiting. */
 	uint64_t now = bw_now_ns();
-	for (int i = 0; i < MAXPEND; i++) {
-		struct pending *p = &pend[i];
-		if (!p->first_ns) continue;
-		if (p->eoe) {
-			int ready = !p->landlock || p->pid <= 0 || bw_names_have(p->pid, p->syscall, p->args) ||
-				    now - p->eoe_ns > 30000000ull;
-			if (ready) bw_audit_emit(p);
-		} else if (now - p->first_ns > 50000000ull) {
-			bw_audit_emit(p);
-		}
+	for (;;) {
+		struct pending *p = NULL;
+		for (int i = 0; i < MAXPEND; i++)
+			if (pend[i].first_ns && (!p || pend[i].serial < p->serial)) p = &pend[i];
+		if (!p) return;
+		int ready;
+		/* The catch is submitted at syscall exit, after the audit records: on a loaded host the
+		 * caller can be preempted in between, so wait up to 1 s for calls that are caught (a
+		 * catch that came later still would be claimed by the caller's next event). */
+		if (p->eoe)
+			ready = !p->landlock || p->pid <= 0 || !bw_names_expected(p->syscall) ||
+				bw_names_have(p->pid, p->syscall, p->args, p->entry_ns) || now - p->eoe_ns > 1000000000ull;
+		else
+			ready = now - p->first_ns > 50000000ull;
+		if (!ready) return;
+		bw_audit_emit(p);
 	}
 }
 
@@ -425,7 +454,21 @@ void bw_audit_status(uint32_t *enabled, uint64_t *lost, uint32_t *backlog)
 		snprintf(d, sizeof d, "kernel audit lost %llu records (backlog limit %u)",
 			 (unsigned long long)(st.lost - last_lost), st.backlog_limit);
 		bw_gap(BW_GAP_AUDIT_LOST, st.lost - last_lost, "audit", d);
+		/* The lost events' catches would be claimed by later events of the same caller with
+		 * the same registers: drop every unclaimed catch now (names.c). */
+		bw_names_expire();
 	}
 	last_lost = st.lost;
 	have_lost = 1;
+}
+
+/* While denials flow, the lost counter is read every 50 ms (see bw_audit_status). */
+void bw_audit_poll_lost(void)
+{
+	uint64_t now = bw_now_ns();
+	if (!last_landlock_ns || now - last_landlock_ns > 2000000000ull || now - last_poll_ns < 50000000ull) return;
+	last_poll_ns = now;
+	uint32_t en, backlog;
+	uint64_t lost;
+	bw_audit_status(&en, &lost, &backlog);
 }

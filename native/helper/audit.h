@@ -13,6 +13,8 @@ void bw_audit_tick(void);
 void bw_audit_status(uint32_t *enabled, uint64_t *lost, uint32_t *backlog);
 /* Restores the audit enabled state if this helper changed it. Idempotent. */
 void bw_audit_close(void);
+/* Reads the lost counter every 50 ms while Landlock events arrive. */
+void bw_audit_poll_lost(void);
 /* Probe: reads the audit status without changing anything. Returns 0 on success. */
 int bw_audit_get(uint32_t *enabled, uint32_t *pid, uint64_t *lost, uint32_t *backlog_limit);
 extern int bw_audit_enabled_by_us;

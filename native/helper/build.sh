@@ -18,9 +18,16 @@ if newer build/bulwark-helper helper/*.c helper/*.h include/*.h; then
     helper/fan.c helper/proc.c helper/names.c helper/probe.c -lbpf
   mv build/bulwark-helper.tmp build/bulwark-helper
 fi
+# names.bpf.c is CO-RE: it needs the kernel's types (vmlinux.h, generated from this host's BTF, a
+# build product never committed); libbpf relocates field offsets to the running kernel at load.
+if [ ! -s build/include/vmlinux.h ]; then
+  mkdir -p build/include
+  bpftool btf dump file /sys/kernel/btf/vmlinux format c >build/include/vmlinux.h.tmp
+  mv build/include/vmlinux.h.tmp build/include/vmlinux.h
+fi
 if newer build/names.bpf.o helper/names.bpf.c; then
   echo "build-native: names.bpf.o" >&2
-  clang -O2 -g -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -c helper/names.bpf.c \
+  clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -Ibuild/include -c helper/names.bpf.c \
     -o build/names.bpf.o.tmp
   mv build/names.bpf.o.tmp build/names.bpf.o
 fi

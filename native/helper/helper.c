@@ -150,7 +150,10 @@ static int run(int argc, char **argv)
 		if (p[4].revents) break;
 		if (p[3].revents) bw_names_read();
 		if (p[1].revents) bw_audit_read();
-		if (audit_on) bw_audit_tick();
+		if (audit_on) {
+			bw_audit_poll_lost();
+			bw_audit_tick();
+		}
 		if (p[2].revents) bw_fan_read();
 		if (p[0].revents) {
 			ssize_t n = read(0, cmd + cmdlen, sizeof cmd - cmdlen - 1);
@@ -187,9 +190,9 @@ static int run(int argc, char **argv)
 		bw_fan_read(); /* drain: a pending overflow is reported before exit */
 		bw_fan_summary();
 	}
+	bw_names_close(); /* logs its counters */
 	status();
 	bw_flush();
-	bw_names_close();
 	bw_audit_close();
 	return 0;
 }

@@ -32,7 +32,10 @@ export interface SandboxStatus {
 
 export interface SandboxedProcess {
   child: ChildProcess;
-  /** Resolves when the ruleset is in force (just before exec); rejects on a setup failure. */
+  /**
+   * Resolves when the ruleset is in force (just before exec); rejects on a setup failure. A
+   * short program may have exited by then: attach `exit`/`close` listeners before awaiting.
+   */
   applied: Promise<SandboxStatus>;
 }
 

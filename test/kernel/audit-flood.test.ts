@@ -60,22 +60,33 @@ test(
     );
     const parentOnly = denials.filter((e) => e.kind === 'denial' && e.pathIsParent).length;
     t.diagnostic(logs.join('; '));
-    t.diagnostic(`delivered ${denials.length}, lost records ${lost}, parent-only paths ${parentOnly}`);
+    const gaps = events.filter((e) => e.kind === 'gap').length;
+    t.diagnostic(
+      `delivered ${denials.length}, lost records ${lost}, gap events ${gaps}, parent-only paths ${parentOnly}`,
+    );
     assert.ok(denials.length <= N);
     assert.ok(
       denials.length + lost >= N,
       `${N - denials.length - lost} denials neither delivered nor counted lost`,
     );
     const names = new Set(denials.map((e) => e.kind === 'denial' && e.path));
+    let last = -1;
     for (const e of denials) {
       if (e.kind !== 'denial' || e.pathIsParent) continue;
       assert.match(e.path, new RegExp(`^${P}/f\\d+$`));
       assert.equal(e.op, 'create');
+      // The shell refuses f0, f1, ... in order: names must come in that order, never repeated.
+      const i = Number(e.path.slice(P.length + 2));
+      assert.ok(i > last, `${e.path} after f${last}`);
+      last = i;
     }
     assert.ok(names.size >= denials.length - parentOnly, 'each delivered denial names its own file');
-    assert.ok(
-      parentOnly <= denials.length * 0.05,
-      `${parentOnly} of ${denials.length} denials without the file name`,
-    );
+    // A denial whose SYSCALL record was lost cannot claim its caught arguments (and the helper
+    // never gives them to a later call): only a burst without any gap must name (almost) all.
+    if (gaps === 0)
+      assert.ok(
+        parentOnly <= denials.length * 0.05,
+        `${parentOnly} of ${denials.length} denials without the file name`,
+      );
   },
 );

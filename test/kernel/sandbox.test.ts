@@ -43,8 +43,9 @@ test('the launcher joins the given cgroup before restricting, and reports what i
     const sp = spawnSandboxed(plan, ['cat', '/proc/self/cgroup'], { cgroup: cg, stdio: 'pipe' });
     let out = '';
     sp.child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const closed = new Promise((r) => sp.child.on('close', r)); // before awaiting: it may come first
     const st = await sp.applied;
-    await new Promise((r) => sp.child.on('close', r));
+    await closed;
     assert.equal(st.abi, landlockAbi());
     assert.equal(
       st.rules,
@@ -66,8 +67,9 @@ test('setup failures reject with BW3004 and exit 126; a missing program exits 12
     (e: unknown) => isBulwarkError(e) && e.code === 'BW3004' && /cannot join cgroup/.test(e.message),
   );
   const missing = spawnSandboxed(plan, ['/nonexistent-program'], { stdio: 'pipe' });
+  const closed = new Promise((r) => missing.child.on('close', r));
   await missing.applied;
-  const code = await new Promise((r) => missing.child.on('close', r));
+  const code = await closed;
   assert.equal(code, 127);
 });
 
