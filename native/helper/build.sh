@@ -20,14 +20,19 @@ if newer build/bulwark-helper helper/*.c helper/*.h include/*.h; then
 fi
 # names.bpf.c is CO-RE: it needs the kernel's types (vmlinux.h, generated from this host's BTF, a
 # build product never committed); libbpf relocates field offsets to the running kernel at load.
-if [ ! -s build/include/vmlinux.h ]; then
+# Without BTF or clang it is skipped: the helper then reports denials with the directory only.
+if [ ! -s build/include/vmlinux.h ] && [ -r /sys/kernel/btf/vmlinux ] && command -v bpftool >/dev/null; then
   mkdir -p build/include
   bpftool btf dump file /sys/kernel/btf/vmlinux format c >build/include/vmlinux.h.tmp
   mv build/include/vmlinux.h.tmp build/include/vmlinux.h
 fi
 if newer build/names.bpf.o helper/names.bpf.c; then
-  echo "build-native: names.bpf.o" >&2
-  clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -Ibuild/include -c helper/names.bpf.c \
-    -o build/names.bpf.o.tmp
-  mv build/names.bpf.o.tmp build/names.bpf.o
+  if [ -s build/include/vmlinux.h ] && command -v clang >/dev/null; then
+    echo "build-native: names.bpf.o" >&2
+    clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -Ibuild/include -c helper/names.bpf.c \
+      -o build/names.bpf.o.tmp
+    mv build/names.bpf.o.tmp build/names.bpf.o
+  else
+    echo "build-native: names.bpf.o skipped (needs clang and /sys/kernel/btf/vmlinux)" >&2
+  fi
 fi
