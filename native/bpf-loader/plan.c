@@ -87,6 +87,34 @@ static const char *compile_glob(const char *g, struct bw_pattern *pt)
 	return NULL;
 }
 
+/* Paths whose appearance changes the keys (missing rule directories, pending paths): the
+ * summary lists them so the caller can apply the plan again when they exist. */
+static char *watch_json;
+static size_t watch_len, watch_cap;
+static int watch_n;
+
+static void watch_add(const char *path)
+{
+	size_t need = watch_len + strlen(path) * 6 + 8;
+	if (need > watch_cap) {
+		watch_cap = need * 2;
+		watch_json = realloc(watch_json, watch_cap);
+	}
+	char *o = watch_json + watch_len;
+	o += sprintf(o, "%s\"", watch_n++ ? "," : "");
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			o += sprintf(o, "\\%c", *c);
+		else if (*c < 0x20 || *c >= 0x7f)
+			o += sprintf(o, "\\u%04x", *c);
+		else
+			*o++ = *c;
+	}
+	*o++ = '"';
+	*o = 0;
+	watch_len = o - watch_json;
+}
+
 static int fd_rules, fd_src, fd_cg, fd_sets, fd_pat, fd_state;
 static uint32_t ngen;
 static long nkeys, nabsent, nchains;
@@ -335,6 +363,8 @@ int bw_cmd_apply(const char *plan_path)
 				struct stat rs;
 				if (stat(p, &rs)) {
 					nabsent++;
+					if (flags & (BW_F_DIR | BW_F_PATTERN))
+						watch_add(p);
 					continue;
 				}
 				struct bw_key k = { .set = set, .dev = bw_kdev(rs.st_dev), .ino = rs.st_ino };
@@ -365,6 +395,7 @@ int bw_cmd_apply(const char *plan_path)
 						fprintf(stderr, "bulwark-bpf apply: pending: %s (more than %d missing directories)\n",
 							p, BW_CHAIN_MAX);
 						npending++;
+						watch_add(p);
 					}
 				} else {
 					struct bw_key k = { .set = set, .dev = bw_kdev(ps.st_dev),
@@ -401,7 +432,8 @@ int bw_cmd_apply(const char *plan_path)
 	usleep(20000);
 	clear_generation(cur);
 	printf("{\"applied\":true,\"generation\":%u,\"keys\":%ld,\"absent\":%ld,\"pending\":%d,"
-	       "\"chains\":%ld,\"mountAliases\":%ld,\"hardLinks\":%ld}\n",
-	       ngen, nkeys, nabsent, npending, nchains, bw_naliases, bw_nhardlinks);
+	       "\"chains\":%ld,\"mountAliases\":%ld,\"hardLinks\":%ld,\"watch\":[%s]}\n",
+	       ngen, nkeys, nabsent, npending, nchains, bw_naliases, bw_nhardlinks,
+	       watch_json ? watch_json : "");
 	return 0;
 }

@@ -3,6 +3,8 @@
 //                   `bulwark-bpf watch` child whose JSON lines become SensorEvents
 //   applyRuleSet()  planBpf() for the host and the current workloads → `bulwark-bpf apply` (atomic;
 //                   on failure the previous rule set stays in force and this throws)
+//   (timer)         applies the rule set again when a missing rule directory or pending path
+//                   appears or the mounts change, so their inodes get keyed (docs/bpf-lsm.md)
 //   close()         stops the event reader only: enforcement stays pinned in the kernel
 //   release()       `bulwark-bpf release`: the hooks detach (bulwark agent --release)
 // Events produced while no reader runs wait in the ring buffer; losses arrive as a GapEvent.
@@ -30,6 +32,12 @@ export interface BpfLsmBackendOptions {
   onAudit?: (e: BpfAuditEvent) => void;
   /** Receives the loader's diagnostics (level 1 warning, 2 error). */
   onLog?: (level: number, text: string) => void;
+  /**
+   * How often to check whether a missing rule directory or pending path now exists, or the mounts
+   * changed; the rule set is then applied again so the new inodes are keyed (default 1000 ms;
+   * 0 turns it off).
+   */
+  reapplyIntervalMs?: number;
 }
 
 export class BpfLsmBackend implements SensorBackend {
@@ -42,6 +50,13 @@ export class BpfLsmBackend implements SensorBackend {
   private counters = { events: 0, batches: 0, gaps: 0, lost: 0, restarts: 0 };
   /** The last plan applied (for explain/status: what is enforced, what is not). */
   lastPlan?: BpfPlan;
+  /** Rule sets applied (initial and re-applies), for status. */
+  applies = 0;
+  private lastRuleSet?: RuleSet;
+  private watchPaths: string[] = [];
+  private mounts = '';
+  private timer?: NodeJS.Timeout;
+  private reapplying = false;
 
   constructor(private readonly opts: BpfLsmBackendOptions) {
     this.loader = opts.loader ?? bpfLoaderPath();
@@ -127,10 +142,41 @@ export class BpfLsmBackend implements SensorBackend {
         );
       for (const l of r.stderr.split('\n'))
         if (l.includes('pending:')) this.opts.onLog?.(1, `BW2102 ${l.trim()}`);
+      const summary = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { watch?: string[] };
+      this.watchPaths = [...new Set(summary.watch ?? [])];
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     this.lastPlan = plan;
+    this.lastRuleSet = ruleSet;
+    this.applies++;
+    this.mounts = readMounts();
+    this.armReapply();
+  }
+
+  /** Applies the rule set again when a path it is waiting for appears or the mounts change. */
+  private armReapply(): void {
+    const every = this.opts.reapplyIntervalMs ?? 1000;
+    if (every <= 0 || this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.reapplying || !this.lastRuleSet) return;
+      const appeared = this.watchPaths.find((p) => fs.existsSync(p));
+      const mountsChanged = readMounts() !== this.mounts;
+      if (!appeared && !mountsChanged) return;
+      this.reapplying = true;
+      this.applyRuleSet(this.lastRuleSet)
+        .then(() =>
+          this.opts.onLog?.(
+            0,
+            `BPF-LSM rule set applied again: ${appeared ? `${appeared} appeared` : 'mounts changed'}`,
+          ),
+        )
+        .catch((e: unknown) => this.opts.onLog?.(2, `BPF-LSM re-apply failed: ${String(e)}`))
+        .finally(() => {
+          this.reapplying = false;
+        });
+    }, every);
+    this.timer.unref();
   }
 
   onBatch(listener: (events: SensorEvent[]) => void): void {
@@ -143,6 +189,8 @@ export class BpfLsmBackend implements SensorBackend {
 
   /** Stops reading events; the enforcer stays loaded and enforcing. */
   async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     const w = this.watcher;
     this.watcher = undefined;
     if (!w || w.exitCode !== null) return;
@@ -156,6 +204,14 @@ export class BpfLsmBackend implements SensorBackend {
   release(): void {
     const r = this.run(['release']);
     if (r.status !== 0) throw new BulwarkError('BPF_LOAD_FAILED', `bulwark-bpf release: ${r.stderr.trim()}`);
+  }
+}
+
+function readMounts(): string {
+  try {
+    return fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return '';
   }
 }
 

@@ -60,6 +60,8 @@ test('BpfLsmBackend in the VM: open, apply, events, close/re-open, rejected plan
     'backend-events-resume',
     'backend-bad-plan-rejected',
     'backend-previous-rules-kept',
+    'backend-reapplied',
+    'backend-late-dir-enforced',
     'backend-released',
   ])
     assert.ok(

@@ -111,6 +111,35 @@ ${Array.from({ length: 9 }, (_, i) => `    - path: /nb/f\n      fromSource:\n   
   check('backend-bad-plan-rejected', rejected);
   check('backend-previous-rules-kept', asHost('echo x >> /nb/f') !== 0);
   check('backend-stats', b.stats().backend === 'bpf-lsm' && b.stats().lost === 0, JSON.stringify(b.stats()));
+  // a rule directory made after the rule set was applied: the backend applies it again by itself
+  const late = compile(
+    parsePolicyText(
+      `apiVersion: security.kubearmor.com/v1
+kind: KubeArmorHostPolicy
+metadata:
+  name: late
+spec:
+  nodeSelector:
+    matchLabels:
+      kubernetes.io/hostname: vm
+  action: Block
+  file:
+    matchDirectories:
+    - dir: /late/
+      recursive: true
+      readOnly: true
+`,
+      'late.yaml',
+    ).policies,
+  );
+  spawnSync('sh', ['-c', 'rm -rf /late']);
+  await b.applyRuleSet(late);
+  const before = b.applies;
+  spawnSync('sh', ['-c', 'mkdir -p /late/sub && echo seed > /late/sub/f']);
+  const end = Date.now() + 10_000;
+  while (b.applies === before && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  check('backend-reapplied', b.applies > before, `applies ${b.applies}`);
+  check('backend-late-dir-enforced', asHost('echo x >> /late/sub/f') !== 0);
   await b.close();
   b.release();
   check('backend-released', asHost('echo x >> /nb/f') === 0);
