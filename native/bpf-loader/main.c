@@ -21,7 +21,8 @@ static void usage(FILE *f)
 		"                     encodeBpfPlan) and switch to it atomically\n"
 		"  watch [--out FILE] [--timeout-ms N]\n"
 		"                     print ring-buffer events as JSON lines until SIGTERM/SIGINT or the\n"
-		"                     timeout, then a stats line with the lost-event count\n"
+		"                     timeout; {\"kind\":\"lost\"} lines count events the kernel could\n"
+		"                     not write (once, across readers); a stats line on stdout at the end\n"
 		"  stats              print the counters as one JSON line\n"
 		"  release            remove the pins: the hooks detach, enforcement stops\n");
 }
