@@ -38,42 +38,50 @@ if (existsSync(corpus)) {
   console.log(`corpus not found at ${corpus}; skipping the compile measurement`);
 }
 
-// 2. decide() throughput. Rule sets grow by adding policies for other namespaces and other
-// labels in the same namespace, plus more paths, directories and patterns under /srv; the request
-// mix is the same for every size.
+// 2. decide() throughput. Every rule set holds the same rules that match the requests (the seed
+// FIM policy and four rules under /srv/app/: an exact path, a directory, a pattern, a fromSource
+// rule on /etc/app.conf); the larger sets add rules of the same shapes for other applications
+// (/srv/appN/..., /etc/appN.conf) in policies selecting the same workload or others. So each size
+// does the same matching work, and the growth ratio shows what the rule count alone costs.
 function makeRules(total: number): Policy[] {
   const out: Policy[] = [];
-  const seed = policy({
-    name: 'fim',
-    namespace: 'prod',
-    labels: { app: 'mysql' },
-    rules: ['/sbin/', '/usr/bin/', '/usr/lib/', '/usr/sbin/', '/bin/', '/boot/'].map((dir) => ({
-      dir,
-      readOnly: true,
-      recursive: true,
-    })),
-  });
-  out.push(seed);
-  let made = seed.rules.length;
+  out.push(
+    policy({
+      name: 'fim',
+      namespace: 'prod',
+      labels: { app: 'mysql' },
+      rules: ['/sbin/', '/usr/bin/', '/usr/lib/', '/usr/sbin/', '/bin/', '/boot/'].map((dir) => ({
+        dir,
+        readOnly: true,
+        recursive: true,
+      })),
+    }),
+    policy({
+      name: 'app',
+      namespace: 'prod',
+      labels: { app: 'mysql' },
+      rules: [
+        { path: '/srv/app/conf/file.yaml', action: 'Block' as const },
+        { dir: '/srv/app/data/', recursive: true },
+        { pattern: '/srv/app/logs/*.log', action: 'Audit' as const },
+        { path: '/etc/app.conf', fromSource: ['/usr/bin/vi'] },
+      ],
+    }),
+  );
+  let made = 10;
   for (let i = 0; made < total; i++) {
     const rules = [];
     for (let j = 0; j < 10 && made < total; j++, made++) {
       const k = i * 10 + j;
-      const kind = k % 10;
-      if (kind < 5) rules.push({ path: `/srv/app${k % 997}/conf/file${k}.yaml`, action: 'Block' as const });
-      else if (kind < 8) rules.push({ dir: `/srv/app${k % 997}/d${k}/`, recursive: kind === 6 });
-      else if (kind < 9)
-        rules.push({ pattern: `/srv/app${k % 997}/logs/*${k}.log`, action: 'Audit' as const });
+      const kind = k % 4;
+      if (kind === 0) rules.push({ path: `/srv/app${k}/conf/file.yaml`, action: 'Block' as const });
+      else if (kind === 1) rules.push({ dir: `/srv/app${k}/data/`, recursive: true });
+      else if (kind === 2) rules.push({ pattern: `/srv/app${k}/logs/*.log`, action: 'Audit' as const });
       else rules.push({ path: `/etc/app${k}.conf`, fromSource: ['/usr/bin/vi'] });
     }
-    // Half the policies select the same workload (more candidates per lookup), half others.
+    // Half the policies select the same workload, half select other namespaces.
     out.push(
-      policy({
-        name: `p${i}`,
-        namespace: i % 2 ? 'prod' : `ns${i}`,
-        labels: { app: i % 2 ? 'mysql' : 'web' },
-        rules,
-      }),
+      policy({ name: `p${i}`, namespace: i % 2 ? 'prod' : `ns${i}`, labels: { app: 'mysql' }, rules }),
     );
   }
   return out;
@@ -84,10 +92,10 @@ const paths = [
   '/usr/bin/touch',
   '/usr/lib/x86_64-linux-gnu/libc.so.6',
   '/sbin/file',
-  '/srv/app10/conf/file10.yaml',
-  '/srv/app15/d15/x/y',
-  '/srv/app18/logs/a18.log',
-  '/etc/app19.conf',
+  '/srv/app/conf/file.yaml',
+  '/srv/app/data/x/y',
+  '/srv/app/logs/a.log',
+  '/etc/app.conf',
   '/var/lib/mysql/ibdata1',
   '/tmp/a/b/c/d/e/f',
   '/home/user/.bashrc',

@@ -133,6 +133,7 @@ export function candidatesFor(
   for (let i = 0; i !== -1 && slashes < idx.maxPrefixSlashes; i = path.indexOf('/', i + 1)) {
     slashes++;
     const prefix = path.slice(0, i + 1);
+    if (!idx.hints.has(prefix)) break; // no rule key at or below this directory
     const e = idx.prefixes.get(prefix);
     if (e === undefined) continue;
     for (const r of e.dirs) {

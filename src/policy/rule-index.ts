@@ -27,6 +27,12 @@ export class RuleIndexImpl implements RuleIndex {
   readonly prefixes = new Map<string, PrefixEntry>();
   /** Largest number of '/' in any prefix key: ancestors deeper than this cannot hit. */
   maxPrefixSlashes = 0;
+  /**
+   * Every directory that is, or lies above, a rule key (prefix keys and the parents of exact
+   * paths). A walk down a path stops at the first directory not in this set: nothing below it can
+   * match (KubeArmor's BPF enforcer uses the same "hint" idea).
+   */
+  readonly hints = new Set<string>();
   /** True when at least one pattern has no literal '/' prefix and must be tried for every path. */
   hasGlobalPatterns = false;
 
@@ -44,6 +50,13 @@ export class RuleIndexImpl implements RuleIndex {
     }
     for (const [key, dirs] of this.dirs) this.entry(key).dirs = dirs;
     for (const [key, patterns] of this.patterns) if (key !== '') this.entry(key).patterns = patterns;
+    for (const key of this.prefixes.keys()) this.hint(key);
+    for (const key of this.exact.keys()) this.hint(key.slice(0, key.lastIndexOf('/') + 1));
+  }
+
+  /** Adds a directory key and all its ancestors ('/a/b/' → '/', '/a/', '/a/b/') to the hints. */
+  private hint(dir: string): void {
+    for (let i = dir.indexOf('/'); i !== -1; i = dir.indexOf('/', i + 1)) this.hints.add(dir.slice(0, i + 1));
   }
 
   private entry(key: string): PrefixEntry {
