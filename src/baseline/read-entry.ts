@@ -167,34 +167,28 @@ export function readEntry(path: Buffer, ctx: ReadContext): ReadResult {
       return { entry: e, bytes: 0 };
     }
     try {
+      // The lstat taken before open serves as the "before" of the first pass; the fstat after
+      // each read is the "after" (and the "before" of a retry). Same inode, size, mtime and
+      // ctime on both sides, and as many bytes read as the size: the digest is of that version.
+      let before: BigIntStats = st;
+      let flags = 0;
       for (let attempt = 1; ; attempt++) {
-        const before = fstatSync(fd, { bigint: true });
-        if (!before.isFile()) {
+        const r = hashFd(fd, ctx);
+        bytes += r.bytes;
+        const after = fstatSync(fd, { bigint: true });
+        if (!after.isFile()) {
           e.error = appendError(e.error, 'replaced by a non-regular file during the scan');
           e.scanFlags |= ENTRY_FLAG.REPLACED_DURING_SCAN;
           break;
         }
-        if (before.ino !== st.ino || before.dev !== st.dev) {
-          // Another inode now sits at this path: record the one actually read.
-          e = baseEntry(path, before);
-          e.scanFlags |= ENTRY_FLAG.REPLACED_DURING_SCAN;
-        } else if (!sameVersion(before, st)) {
-          const flags = e.scanFlags;
-          e = baseEntry(path, before);
-          e.scanFlags = flags;
-        }
-        const r = hashFd(fd, ctx);
-        bytes += r.bytes;
-        const after = fstatSync(fd, { bigint: true });
+        // Another inode at this path (swapped between lstat and open): record the one read.
+        if (after.ino !== st.ino || after.dev !== st.dev) flags |= ENTRY_FLAG.REPLACED_DURING_SCAN;
+        const stable = sameVersion(before, after) && r.bytes === Number(after.size);
+        e = baseEntry(path, after);
         e.digests = r.digests;
-        if (sameVersion(before, after) && r.bytes === Number(after.size)) {
-          e.scanFlags &= ~ENTRY_FLAG.CHANGED_DURING_SCAN;
-          break;
-        }
-        e.scanFlags |= ENTRY_FLAG.CHANGED_DURING_SCAN;
-        st = after;
-        e = { ...baseEntry(path, after), scanFlags: e.scanFlags, digests: e.digests };
-        if (attempt >= MAX_TRIES) break;
+        e.scanFlags = stable ? flags : flags | ENTRY_FLAG.CHANGED_DURING_SCAN;
+        if (stable || attempt >= MAX_TRIES) break;
+        before = after;
       }
       applyAttrs(e, ctx, path, fd, NATIVE_KIND.file);
     } catch (err) {
