@@ -190,7 +190,7 @@ export function boot(opts: BootOptions): Promise<BootResult> {
     '-m',
     opts.memory ?? '512M',
     '-smp',
-    process.env.BULWARK_VM_SMP ?? '2',
+    process.env.BULWARK_VM_SMP ?? '1',
     '-nic',
     'none',
     '-kernel',
