@@ -37,4 +37,7 @@ if [ "${BULWARK_SKIP_BUILD:-0}" != 1 ]; then
   log "building"
   npm run --silent build
   if [ -x scripts/build-native.sh ]; then scripts/build-native.sh; fi
+  # The BPF-LSM loader (bulwark-bpf): used by the agent where BPF-LSM loads, by
+  # `bulwark agent --release`, and by the VM tests.
+  if [ -f scripts/build-bpf.sh ]; then bash scripts/build-bpf.sh; fi
 fi

@@ -168,7 +168,18 @@ export class Agent {
     // 6. sensors
     const probe = probeHost();
     this.landlockAbi = probe.landlock.abi;
-    this.selection = await openSensors(cfg, probe, (events) => this.dispatch(events), this.log);
+    this.selection = await openSensors(
+      cfg,
+      probe,
+      (events) => this.dispatch(events),
+      this.log,
+      () =>
+        this.registry.list().map((w) => ({
+          cgroupPath: w.cgroupDir || undefined,
+          cgroupId: w.cgroupId || undefined,
+          subject: { kind: 'workload' as const, namespace: w.namespace, labels: w.labels },
+        })),
+    );
     for (const b of this.selection.backends) await b.applyRuleSet(rs);
     this.log.info(
       { enforcement: this.selection.enforcement, events: this.selection.events, notes: this.selection.notes },
@@ -343,12 +354,14 @@ export class Agent {
     }
   }
 
-  private register(req: ControlRequest, peer: Socket): ControlResponse {
+  private async register(req: ControlRequest, peer: Socket): Promise<ControlResponse> {
     const labels = (req.labels ?? {}) as Record<string, string>;
     const namespace = typeof req.namespace === 'string' && req.namespace ? req.namespace : 'default';
     const rs = this.policies.ruleSet;
     const subject: Subject = { kind: 'workload', namespace, labels };
-    const plan: LandlockPlan = planForSubject(rs, subject, this.landlockAbi);
+    // Under BPF-LSM the kernel program enforces the workload by its cgroup: no Landlock domain.
+    const bpf = this.selection?.enforcement === 'bpf-lsm';
+    const plan: LandlockPlan = planForSubject(rs, subject, bpf ? 0 : this.landlockAbi);
     const w = this.registry.create({
       name: typeof req.name === 'string' ? req.name : undefined,
       namespace,
@@ -357,6 +370,10 @@ export class Agent {
       command: Array.isArray(req.command) ? req.command.map(String) : [],
     });
     this.attribution.workloadRegistered(w);
+    if (bpf) {
+      // Key the new cgroup before the workload runs.
+      for (const b of this.selection?.backends ?? []) if (b.name === 'bpf-lsm') await b.applyRuleSet(rs);
+    }
     peer.once('close', () => {
       if (this.registry.get(w.id)) setTimeout(() => this.forget(w.id), 5000).unref();
     });

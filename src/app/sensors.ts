@@ -1,6 +1,7 @@
 // Chooses and opens the sensors for the configured `sensor` setting and what this host offers:
-//   auto     BPF-LSM when a program can load (not yet wired: falls through), else Landlock for
-//            workloads + audit for their denials + fanotify for changes
+//   auto     BPF-LSM when a program can load (host and workloads enforced in the kernel, events
+//            from its ring buffer, changes from fanotify), else Landlock for workloads + audit for
+//            their denials + fanotify for changes
 //   landlock Landlock + audit + fanotify (the same as auto on hosts without BPF-LSM)
 //   fanotify changes only: nothing is prevented, Block rules give `Audit (Block)` alerts
 //   replay   events from a recorded file (tests, demos without a kernel)
@@ -8,6 +9,8 @@
 import type { Logger } from 'pino';
 import { BulwarkError } from '../common/errors.js';
 import type { AgentConfig } from '../config/index.js';
+import { BpfLsmBackend } from '../sensor/bpf-lsm-backend.js';
+import type { BpfWorkload } from '../sensor/bpf-plan.js';
 import {
   FanotifyBackend,
   LandlockAuditBackend,
@@ -42,6 +45,7 @@ export async function openSensors(
   probe: ProbeReport,
   onBatch: (events: SensorEvent[]) => void,
   log: Logger,
+  workloads: () => BpfWorkload[] = () => [],
 ): Promise<SensorSelection> {
   const notes: string[] = [];
   const helperLog = (level: number, text: string) =>
@@ -56,13 +60,19 @@ export async function openSensors(
       'AGENT_SENSOR_UNAVAILABLE',
       `sensor bpf-lsm was asked for, but this kernel refuses BPF-LSM programs: ${probe.bpfLsm.detail}`,
     );
-  if (choice === 'auto' || choice === 'bpf-lsm') {
-    if (probe.bpfLsm.loads)
-      notes.push('BPF-LSM can load here; the agent still uses Landlock for `bulwark run` workloads');
-    choice = 'landlock';
-  }
   const backends: SensorBackend[] = [];
   let enforcement: SensorSelection['enforcement'] = 'none';
+  if ((choice === 'auto' || choice === 'bpf-lsm') && probe.bpfLsm.loads) {
+    // The whole policy language in the kernel, for the host and for workloads (by cgroup).
+    backends.push(
+      new BpfLsmBackend({ host: { kind: 'host', hostname: cfg.nodeName }, workloads, onLog: helperLog }),
+    );
+    backends.push(new FanotifyBackend({ onLog: helperLog }));
+    enforcement = 'bpf-lsm';
+    choice = 'bpf-lsm';
+  } else if (choice === 'auto') {
+    choice = 'landlock';
+  }
   if (choice === 'replay') {
     if (!cfg.replayFile)
       throw new BulwarkError('AGENT_SENSOR_UNAVAILABLE', 'sensor replay needs replayFile (--replay FILE)');

@@ -5,6 +5,8 @@ import { Agent } from '../app/agent.js';
 import { BulwarkError } from '../common/errors.js';
 import { formatDiagnostic } from '../common/diagnostic.js';
 import { addConfigOptions, flagsFromOptions, loadConfig, type AgentConfig } from '../config/index.js';
+import { BpfLsmBackend } from '../sensor/bpf-lsm-backend.js';
+import { probeBpfLsm } from '../sensor/bpf-lsm-probe.js';
 import { EXIT } from './exit-codes.js';
 
 /** Loads the agent configuration from flags; prints diagnostics; null when invalid. */
@@ -12,6 +14,21 @@ export function configFromFlags(opts: Record<string, unknown>): AgentConfig | nu
   const r = loadConfig({ flags: flagsFromOptions(opts) });
   for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   return r.ok ? r.config : null;
+}
+
+/**
+ * Detaches BPF-LSM enforcement pinned by an agent that is gone. Landlock domains end with their
+ * processes, so on hosts without BPF-LSM there is nothing to release.
+ */
+function release(cfg: AgentConfig): number {
+  const probe = probeBpfLsm();
+  if (!probe.loads) {
+    process.stdout.write(`nothing to release: no BPF-LSM enforcer on this host (${probe.detail})\n`);
+    return EXIT.OK;
+  }
+  new BpfLsmBackend({ host: { kind: 'host', hostname: cfg.nodeName } }).release();
+  process.stdout.write('BPF-LSM enforcer released: its hooks are detached and its pins removed\n');
+  return EXIT.OK;
 }
 
 export function registerAgent(program: Command): void {
@@ -44,8 +61,7 @@ Configuration: docs/config.md; every setting can be given with --set key=value.`
       return;
     }
     if (opts.release) {
-      // Landlock domains end with their processes; BPF-LSM pins (when used) are released here.
-      process.stdout.write('nothing to release: no kernel enforcement outlives the agent on this host\n');
+      process.exitCode = release(cfg);
       return;
     }
     if (
