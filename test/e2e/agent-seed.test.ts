@@ -2,6 +2,7 @@
 // every alert field checked, plus Audit, whitelist + posture, throttling, hot reload and restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SEED_TAGS } from '../helpers/alerts.js';
 import { existsSync, realpathSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { needKernel, IS_ROOT } from '../helpers/kernel.js';
@@ -20,14 +21,7 @@ import {
 
 const canRun = IS_ROOT && landlockAbi() >= 7;
 const reason = IS_ROOT ? `Landlock ABI ${landlockAbi()} < 7 (no audit of denials)` : 'needs root';
-const TAGS = [
-  'NIST',
-  'NIST_800-53_AU-2',
-  'NIST_800-53_SI-4',
-  'MITRE',
-  'MITRE_T1036_masquerading',
-  'MITRE_T1565_data_manipulation',
-];
+const TAGS = [...SEED_TAGS];
 const SH = realpathSync('/bin/sh');
 
 test('seed: touch in /sbin is refused and the alert carries every field', async (t) => {

@@ -4,17 +4,20 @@ import type { Alert } from '../../src/alert/types.js';
 import { dataString, labelsString } from '../../src/alert/data.js';
 import { unixSeconds, updatedTime } from '../../src/alert/time.js';
 
+/** The seed policy's tags (shared/seed/fim-policy.yaml), in order. */
+export const SEED_TAGS: readonly string[] = [
+  'NIST',
+  'NIST_800-53_AU-2',
+  'NIST_800-53_SI-4',
+  'MITRE',
+  'MITRE_T1036_masquerading',
+  'MITRE_T1565_data_manipulation',
+];
+
 /** The fim-card alert (shared/seed/fim-card.md "Expected Alert"), with its values. */
 export function seedAlert(): Alert {
   const ns = 1696316210829165000n;
-  const tags = [
-    'NIST',
-    'NIST_800-53_AU-2',
-    'NIST_800-53_SI-4',
-    'MITRE',
-    'MITRE_T1036_masquerading',
-    'MITRE_T1565_data_manipulation',
-  ];
+  const tags = [...SEED_TAGS];
   return {
     Timestamp: unixSeconds(ns),
     UpdatedTime: updatedTime(ns),

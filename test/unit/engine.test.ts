@@ -1,6 +1,7 @@
 // Engine: events + rule set → Action/Result/rule, and the KubeArmor alert built from them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SEED_TAGS } from '../helpers/alerts.js';
 import { compile } from '../../src/policy/index.js';
 import { resolveHostPath } from '../../src/common/realpath.js';
 import { matchEvent } from '../../src/engine/match.js';
@@ -9,14 +10,7 @@ import type { EngineEvent } from '../../src/engine/types.js';
 import type { ChangeEvent, DenialEvent } from '../../src/sensor/types.js';
 import { policy, workload } from '../helpers/policy.js';
 
-const TAGS = [
-  'NIST',
-  'NIST_800-53_AU-2',
-  'NIST_800-53_SI-4',
-  'MITRE',
-  'MITRE_T1036_masquerading',
-  'MITRE_T1565_data_manipulation',
-];
+const TAGS = [...SEED_TAGS];
 const seed = policy({
   name: 'harden-mysql-file-integrity-monitoring',
   namespace: 'wordpress-mysql',

@@ -2,6 +2,7 @@
 // (test/helpers/grpc-client.ts) against startApi() fed by an in-process AlertSource.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SEED_TAGS } from '../../helpers/alerts.js';
 import * as grpc from '@grpc/grpc-js';
 import { startApi, type ApiHandles } from '../../../src/api/index.js';
 import type { Alert } from '../../../src/alert/types.js';
@@ -30,15 +31,8 @@ const BLOCKED: Alert = {
   ProcessName: '/usr/bin/touch',
   PolicyName: 'harden-mysql-file-integrity-monitoring',
   Severity: '1',
-  Tags: 'NIST,NIST_800-53_AU-2,NIST_800-53_SI-4,MITRE,MITRE_T1036_masquerading,MITRE_T1565_data_manipulation',
-  ATags: [
-    'NIST',
-    'NIST_800-53_AU-2',
-    'NIST_800-53_SI-4',
-    'MITRE',
-    'MITRE_T1036_masquerading',
-    'MITRE_T1565_data_manipulation',
-  ],
+  Tags: SEED_TAGS.join(','),
+  ATags: [...SEED_TAGS],
   Message: 'Detected and prevented compromise to File integrity',
   Type: 'MatchedPolicy',
   Source: '/usr/bin/touch file',

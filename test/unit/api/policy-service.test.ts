@@ -3,6 +3,7 @@
 // for policy files, atomic persistence into the policy directory, nothing applied when invalid.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SEED_TAGS } from '../../helpers/alerts.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,14 +41,7 @@ function seedEnvelope(type: string, overrides: Record<string, unknown> = {}): Bu
         network: {},
         capabilities: {},
         severity: 1,
-        tags: [
-          'NIST',
-          'NIST_800-53_AU-2',
-          'NIST_800-53_SI-4',
-          'MITRE',
-          'MITRE_T1036_masquerading',
-          'MITRE_T1565_data_manipulation',
-        ],
+        tags: [...SEED_TAGS],
         message: 'Detected and prevented compromise to File integrity',
         action: 'Block',
         ...overrides,
