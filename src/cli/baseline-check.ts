@@ -16,7 +16,7 @@ import {
 } from '../baseline/report.js';
 import { policyScope } from '../baseline/scope.js';
 import { displayPath } from '../baseline/path-key.js';
-import { isBulwarkError, codes } from '../common/errors.js';
+import { BulwarkError, isBulwarkError, codes } from '../common/errors.js';
 import type { BaselineSettings } from '../baseline/config.js';
 import { addCommonOptions, printJson, settingsFrom, warn, type CommonFlags } from './baseline-common.js';
 
@@ -74,9 +74,20 @@ export function registerBaselineCheck(baseline: Command): void {
     { pubkey: true },
   )
     .addHelpText('after', `\n${CHECK_EXIT_HELP}`)
-    .action(async (flags: CheckFlags) => {
+    // Unknown options and stray arguments are reported here, with the check's own usage bit (64),
+    // rather than by commander with the common exit code 2, which would read as "removed".
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .action(async (flags: CheckFlags, cmd: Command) => {
       let code: number;
       try {
+        if (cmd.args.length > 0)
+          throw new BulwarkError(
+            'CLI_USAGE',
+            `unknown option or argument: ${cmd.args.join(' ')} (see bulwark baseline check --help)`,
+          );
+        if (flags.workers !== undefined && !(Number.isInteger(flags.workers) && flags.workers > 0))
+          throw new BulwarkError('CLI_USAGE', '--workers takes a positive integer');
         const settings = settingsFrom(flags);
         const progress = flags.json ? null : progressReporter('baseline check');
         const r = await checkBaseline({

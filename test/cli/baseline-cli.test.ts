@@ -89,6 +89,9 @@ test('check on a tampered store exits 32, without a baseline 64', async (t) => {
   let r = await bw(env, ['check']);
   assert.equal(r.code, 64);
   assert.match(r.stderr, /BW5001/);
+  r = await bw(env, ['check', '--no-such-option']);
+  assert.equal(r.code, 64, 'a usage error is not mistaken for "removed" (2)');
+  assert.match(r.stderr, /BW0001/);
   await bw(env, ['keygen']);
   await bw(env, ['init', tree]);
   const db = new Database(join(env.BULWARK_STATE_DIR, 'baseline', 'baseline.db'));
