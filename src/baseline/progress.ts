@@ -27,7 +27,7 @@ export function progressReporter(
   let k = 0;
   const draw = (p: ScanProgress): void => {
     const s = (performance.now() - start) / 1000;
-    const width = Math.max(20, (stream.columns ?? 80) - 1);
+    const width = Math.max(40, (stream.columns || 100) - 1);
     const line = `${label} ${spin[k++ % 4]} ${p.entries.toLocaleString('en-US')} entries, ${(p.bytes / 1e6).toFixed(0)} MB, ${formatRates(p.files, p.bytes, s)}, ${s.toFixed(1)} s`;
     stream.write(`\r${line.slice(0, width).padEnd(width)}`);
     drawn = true;
