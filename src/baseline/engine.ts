@@ -29,7 +29,7 @@ export interface RunOptions {
   onWarning?: (code: string, message: string) => void;
   workers?: number;
   /** Package awareness (default on when a package database is found). */
-  packages?: boolean;
+  packages?: boolean | PackageManager;
   /** The command line, recorded in the version header. */
   command?: string;
 }
@@ -66,7 +66,9 @@ function warnNative(o: RunOptions): void {
 }
 
 function packageManager(o: RunOptions, scope: StoredScope): PackageManager | null {
-  return o.packages === false ? null : detectPackageManager(scope.roots);
+  if (o.packages === false) return null;
+  // A given manager (another root's database, a future rpm one) is used as is.
+  return typeof o.packages === 'object' ? o.packages : detectPackageManager(scope.roots);
 }
 
 /** The scope for a new baseline: arguments, config paths, policy directories, config files. */
@@ -395,8 +397,7 @@ export async function updateBaseline(o: UpdateOptions): Promise<UpdateResult> {
       keyId: keyId(createPublicKey(key)),
     });
     const writer = digestingWriter(store, id);
-    const pm =
-      o.packages === false ? null : detectPackageManager((JSON.parse(cur.scope) as StoredScope).roots);
+    const pm = packageManager(o, JSON.parse(cur.scope) as StoredScope);
     const explicit = acceptMatcher(o.accept ?? []);
     const accepted: Change[] = [];
     const acceptedRows: AcceptedRow[] = [];

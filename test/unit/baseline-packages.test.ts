@@ -1,0 +1,98 @@
+// Package awareness: changes that match what the installed package ships are package-consistent,
+// everything else unexplained; update --accept-package-consistent accepts only the former. The
+// dpkg database is a real md5sums file in dpkg's format, written for a tree under the test's
+// temporary directory (the host's packages are not touched).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkBaseline, initBaseline, updateBaseline } from '../../src/baseline/engine.js';
+import { DpkgManager } from '../../src/baseline/packages.js';
+import { testSettings } from '../helpers/baseline-tree.js';
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+function md5sums(info: string, pkg: string, files: Record<string, string>): void {
+  const lines = Object.entries(files).map(([path, content]) => `${md5(content)}  ${path.slice(1)}`);
+  writeFileSync(join(info, `${pkg}:amd64.md5sums`), `${lines.join('\n')}\n`);
+}
+
+test('dpkg: package-consistent versus unexplained, and accepting only the former', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-pkg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const tree = join(dir, 'usr');
+  const info = join(dir, 'dpkg-info');
+  mkdirSync(tree, { recursive: true });
+  mkdirSync(info);
+  const f = (n: string) => join(tree, n);
+  const v1 = { upgraded: 'libfoo 1.0\n', tampered: 'tool 1.0\n', gone: 'old plugin\n', moded: 'conf\n' };
+  for (const [n, c] of Object.entries(v1)) writeFileSync(f(n), c);
+  writeFileSync(f('local'), 'not from a package\n');
+  md5sums(info, 'libfoo', { [f('upgraded')]: v1.upgraded, [f('gone')]: v1.gone, [f('moded')]: v1.moded });
+  md5sums(info, 'tool', { [f('tampered')]: v1.tampered });
+
+  const settings = testSettings(dir);
+  const pm = () => new DpkgManager(info, [tree]);
+  await initBaseline({ settings, paths: [tree], packages: pm() });
+
+  // "apt upgrade" of libfoo: new content, the plugin removed, both recorded in the database.
+  writeFileSync(f('upgraded'), 'libfoo 2.0, longer\n');
+  unlinkSync(f('gone'));
+  md5sums(info, 'libfoo', { [f('upgraded')]: 'libfoo 2.0, longer\n', [f('moded')]: v1.moded });
+  // Not explained by any package: content edited behind dpkg, a mode change, a local file.
+  writeFileSync(f('tampered'), 'tool 1.0 + backdoor\n');
+  chmodSync(f('moded'), 0o666);
+  writeFileSync(f('local'), 'edited\n');
+
+  const r = await checkBaseline({ settings, packages: pm() });
+  const verdicts = Object.fromEntries(
+    r.changes
+      .filter((c) => c.path.toString() !== tree)
+      .map((c) => [
+        c.path.toString().slice(tree.length + 1),
+        `${c.kind} ${c.package?.class} ${c.package?.name ?? '-'}`,
+      ]),
+  );
+  assert.deepEqual(verdicts, {
+    upgraded: 'changed package-consistent libfoo',
+    gone: 'removed package-consistent libfoo',
+    tampered: 'changed unexplained tool',
+    moded: 'changed unexplained libfoo',
+    local: 'changed unexplained -',
+  });
+  assert.equal(r.counts.packageConsistent, 2);
+  assert.equal(r.counts.unexplained, 4); // the four above and the directory itself
+
+  const u = await updateBaseline({
+    settings,
+    packages: pm(),
+    acceptPackageConsistent: true,
+    reason: 'apt upgrade',
+  });
+  assert.deepEqual(u.accepted.map((c) => c.path.toString()).sort(), [f('gone'), f('upgraded')]);
+  const after = await checkBaseline({ settings, packages: pm() });
+  assert.deepEqual(after.changes.map((c) => c.path.toString()).sort(), [
+    tree,
+    f('local'),
+    f('moded'),
+    f('tampered'),
+  ]);
+});
+
+test('dpkg: merged-/usr aliases resolve both ways', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-alias-'));
+  try {
+    writeFileSync(
+      join(dir, 'libc6:amd64.md5sums'),
+      `${md5('x')}  lib/x86_64-linux-gnu/libc.so.6\n${md5('y')}  usr/bin/env\n`,
+    );
+    const pm = new DpkgManager(dir);
+    assert.equal(pm.owner(Buffer.from('/usr/lib/x86_64-linux-gnu/libc.so.6'))?.pkg, 'libc6');
+    assert.equal(pm.owner(Buffer.from('/bin/env'))?.pkg, 'libc6');
+    assert.equal(pm.owner(Buffer.from('/usr/lib/other')), null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
