@@ -83,6 +83,8 @@ export function resolveScope(o: RunOptions): { scope: StoredScope; ruleSet: Rule
   if (roots.length === 0)
     throw new BulwarkError('BASELINE_NO_SCOPE', 'no PATH given and no paths or policies configured');
   const all = [...roots, ...(s.configFile ? [s.configFile] : []), ...s.policies];
+  for (const r of [...s.paths, ...pol.roots])
+    if (!existsSync(r)) o.onWarning?.('BW5107', `${r} does not exist: nothing recorded for it`);
   return { scope: { roots: normaliseRoots(all), exclude: s.exclude }, ruleSet: pol.ruleSet };
 }
 

@@ -128,4 +128,10 @@ export const baselineCodes = defineCodes({
     title: 'Policy files with errors were ignored for the scope',
     help: 'Run `bulwark policy check` on the listed files; only valid policies contribute directories to the baseline scope.',
   },
+  BASELINE_ROOT_MISSING: {
+    code: 'BW5107',
+    level: 'warning',
+    title: 'A configured root does not exist',
+    help: 'Nothing is recorded for it; if it appears later, check reports it and everything in it as added. Fix the path in the configuration or policy if it is wrong.',
+  },
 });
