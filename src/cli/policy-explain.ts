@@ -151,6 +151,15 @@ function runExplain(opts: ExplainOpts): number {
   return EXIT.OK;
 }
 
+/** The kernel's Landlock ABI, 0 when it has none or the launcher is not built. */
+function safeLandlockAbi(): number {
+  try {
+    return landlockAbi();
+  } catch {
+    return 0;
+  }
+}
+
 interface Enforcement {
   status: 'prevented' | 'prevented-broader' | 'detected-only';
   text: string;
@@ -173,12 +182,7 @@ function enforcementOn(
       status: 'detected-only',
       text: 'detected only on hosts without BPF-LSM: the change is reported as Audit (Block) (see bulwark probe)',
     };
-  let abi = 0;
-  try {
-    abi = landlockAbi();
-  } catch {
-    abi = 0;
-  }
+  const abi = safeLandlockAbi();
   if (abi === 0) return { status: 'detected-only', text: 'detected only: this kernel has no Landlock' };
   const plan = planForSubject(rs, req.subject, abi);
   const entry = plan.coverage.find((c) => c.ruleId === d.ruleId && c.op === req.op);
