@@ -39,6 +39,7 @@ import { PolicyManager, describeErrors, type ReloadOutcome } from './policy-mana
 import { openSensors, type SensorSelection } from './sensors.js';
 import { sinksConfig } from './sinks-config.js';
 import { AlertBus } from './alert-bus.js';
+import { BaselineRecheck } from './baseline-recheck.js';
 import { WorkloadRegistry, type Workload } from './workloads.js';
 
 /** Longest a denial waits for its workload's `started` message, ms. */
@@ -63,6 +64,8 @@ export interface AgentStatus {
   sensors: ReturnType<SensorBackend['stats']>[];
   throttle: ReturnType<AlertThrottle['stats']>;
   lastPolicyError: string | null;
+  /** Baseline re-checks run after event gaps (when a baseline exists). */
+  baselineRechecks: BaselineRecheck['history'];
 }
 
 export class Agent {
@@ -84,6 +87,7 @@ export class Agent {
   private appliedAt = this.startedAt;
   private lastPolicyError: string | null = null;
   private landlockAbi = 0;
+  private recheck: BaselineRecheck | null = null;
   private deferred: { ev: SensorEvent; until: number }[] = [];
   private deferTimer: NodeJS.Timeout | null = null;
 
@@ -163,8 +167,21 @@ export class Agent {
       throttle: this.throttle,
       emit: (a) => this.emit(a),
       observe: (op, verdict) => this.metrics.event(op, verdict),
+      onGap: (g) => this.recheck?.onGap(`${g.source} ${g.cause}`),
       onError: (err) => this.log.error({ err }, 'event processing failed'),
     });
+    if (cfg.baseline.recheckOnGap) {
+      this.recheck = new BaselineRecheck({
+        stateDir: cfg.stateDir,
+        keyFile: cfg.baseline.key,
+        clusterName: cfg.clusterName,
+        hostName: cfg.nodeName,
+        ruleSet: () => this.policies.ruleSet,
+        publish: (a) => this.pipeline.publish(a),
+        metrics: this.metrics,
+        log: this.log,
+      });
+    }
     // 6. sensors
     const probe = probeHost();
     this.landlockAbi = probe.landlock.abi;
@@ -432,11 +449,13 @@ export class Agent {
       sensors: this.selection?.backends.map((b) => b.stats()) ?? [],
       throttle: this.throttle.stats(),
       lastPolicyError: this.lastPolicyError,
+      baselineRechecks: this.recheck?.history ?? [],
     };
   }
 
   async stop(): Promise<void> {
     this.policies?.close();
+    this.recheck?.close();
     if (this.pipeline) this.flushDeferred(true);
     if (this.api) await this.api.close().catch(() => undefined);
     for (const b of this.selection?.backends ?? []) await b.close().catch(() => undefined);
