@@ -33,7 +33,7 @@ interface Pending {
   reply: ReturnType<WorkerPool['submit']>;
 }
 
-const MAX_QUEUED = 64;
+const MAX_QUEUED = 96;
 
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(2, cpus().length));
@@ -61,7 +61,7 @@ export async function* scanRows(opts: ScanOptions): AsyncGenerator<Row[]> {
   const pool = new WorkerPool(
     opts.workers ?? defaultWorkers(),
     { algos: opts.algos, wantAttrs: opts.wantAttrs ?? true, bufferSize: 1 << 20 },
-    6,
+    16,
   );
   const batchSize = opts.batchSize ?? 128;
   const walker = walk(opts.roots, opts.excluded);
