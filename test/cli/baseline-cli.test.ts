@@ -166,3 +166,45 @@ test('kill -9 during update and during init --force leaves the signed baseline i
   r = await bw(env, ['check']);
   assert.equal(r.code, 0, r.stdout);
 });
+
+test('show and export: every entry, odd names included, and the acceptance history', async (t) => {
+  const { tree, env } = setup(t, 3);
+  writeFileSync(join(tree, 'new\nline'), 'n\n');
+  writeFileSync(Buffer.from(`${tree}/bad\xff`, 'latin1'), 'b\n');
+  await bw(env, ['keygen']);
+  assert.equal((await bw(env, ['init', tree])).code, 0);
+  const exp = await bw(env, ['export', '--json']);
+  assert.equal(exp.code, 0, exp.stderr);
+  const doc = JSON.parse(exp.stdout) as {
+    version: { id: number; entries: number };
+    entries: Array<{ path: string | { b64: string } }>;
+  };
+  assert.equal(doc.entries.length, doc.version.entries);
+  assert.equal(doc.entries.length, 7); // tree, sub, f0..f2, the two odd names
+  assert.ok(doc.entries.some((e) => e.path === join(tree, 'new\nline')));
+  const bad = doc.entries.find((e) => typeof e.path === 'object');
+  assert.equal(
+    Buffer.from((bad?.path as { b64: string }).b64, 'base64').toString('latin1'),
+    `${tree}/bad\xff`,
+  );
+
+  chmodSync(join(tree, 'new\nline'), 0o600);
+  assert.equal(
+    (await bw(env, ['update', '--accept', join(tree, 'new\nline'), '--reason', 'ticket 7'])).code,
+    0,
+  );
+  const show = await bw(env, ['show', `${tree}/new\\nline`]);
+  assert.equal(show.code, 0, show.stderr);
+  assert.match(show.stdout, /mode +0600/);
+  assert.match(show.stdout, /accepted in version 2 .*"ticket 7"\): changed mode,ctime/);
+  const history = await bw(env, ['show', '--json']);
+  assert.deepEqual(
+    (JSON.parse(history.stdout) as { versions: Array<{ id: number; accepted: number }> }).versions.map(
+      (v) => [v.id, v.accepted],
+    ),
+    [
+      [1, 0],
+      [2, 1],
+    ],
+  );
+});
