@@ -83,6 +83,8 @@ const agent = spawn(
     'sinks.queueCapacity=200000',
     '--set',
     'log.level=warn',
+    // Extra agent flags for experiments, e.g. BW_AGENT_ARGS='--set sinks.store.enabled=false'.
+    ...(process.env.BW_AGENT_ARGS ? process.env.BW_AGENT_ARGS.split(' ') : []),
   ],
   { stdio: ['ignore', 'inherit', 'inherit'] },
 );
