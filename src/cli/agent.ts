@@ -1,12 +1,8 @@
 // `bulwark agent`: the foreground daemon (systemd runs it: deploy/systemd/bulwark-agent.service).
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { Agent } from '../app/agent.js';
 import { BulwarkError } from '../common/errors.js';
 import { formatDiagnostic } from '../common/diagnostic.js';
 import { addConfigOptions, flagsFromOptions, loadConfig, type AgentConfig } from '../config/index.js';
-import { BpfLsmBackend } from '../sensor/bpf-lsm-backend.js';
-import { probeBpfLsm } from '../sensor/bpf-lsm-probe.js';
 import { EXIT } from './exit-codes.js';
 
 /** Loads the agent configuration from flags; prints diagnostics; null when invalid. */
@@ -20,7 +16,9 @@ export function configFromFlags(opts: Record<string, unknown>): AgentConfig | nu
  * Detaches BPF-LSM enforcement pinned by an agent that is gone. Landlock domains end with their
  * processes, so on hosts without BPF-LSM there is nothing to release.
  */
-function release(cfg: AgentConfig): number {
+async function release(cfg: AgentConfig): Promise<number> {
+  const { probeBpfLsm } = await import('../sensor/bpf-lsm-probe.js');
+  const { BpfLsmBackend } = await import('../sensor/bpf-lsm-backend.js');
   const probe = probeBpfLsm();
   if (!probe.loads) {
     process.stdout.write(`nothing to release: no BPF-LSM enforcer on this host (${probe.detail})\n`);
@@ -61,7 +59,7 @@ Configuration: docs/config.md; every setting can be given with --set key=value.`
       return;
     }
     if (opts.release) {
-      process.exitCode = release(cfg);
+      process.exitCode = await release(cfg);
       return;
     }
     if (
@@ -74,6 +72,9 @@ Configuration: docs/config.md; every setting can be given with --set key=value.`
         'AGENT_NEEDS_ROOT',
         `the ${cfg.sensor} sensor reads kernel audit and fanotify, which needs root`,
       );
+    // Loaded here, not at start-up: other commands need none of the agent's modules (APIs, sinks).
+    const { pino } = await import('pino');
+    const { Agent } = await import('../app/agent.js');
     const log = pino({ level: cfg.log.level, base: { pid: process.pid } }, pino.destination(2));
     const agent = new Agent(cfg, log);
     try {

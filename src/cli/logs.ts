@@ -8,7 +8,6 @@ import type { Alert } from '../alert/types.js';
 import { BulwarkError, isBulwarkError, codes } from '../common/errors.js';
 import { AlertStore, DEFAULT_STATE_DIR, storePath } from '../sinks/store.js';
 import { EXIT } from './exit-codes.js';
-import { logsFromGrpc } from './logs-grpc.js';
 
 interface LogsOpts {
   follow?: boolean;
@@ -172,7 +171,7 @@ async function runLogs(opts: LogsOpts): Promise<void> {
   if (opts.grpc !== undefined) {
     if (opts.since !== undefined)
       throw new BulwarkError('CLI_USAGE', '--since cannot be used with --grpc: a live stream has no history');
-    await logsFromGrpc(opts.grpc, spec, format, limit, opts.grpcTls);
+    await (await import('./logs-grpc.js')).logsFromGrpc(opts.grpc, spec, format, limit, opts.grpcTls);
     process.exitCode = EXIT.OK;
     return;
   }

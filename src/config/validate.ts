@@ -3,7 +3,7 @@
 // was found and how to fix it. Invalid values are removed from the layer so the rest still applies
 // (the caller refuses to run when any error remains; nothing invalid is half-used).
 import { Ajv } from 'ajv';
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../common/diagnostic.js';
 import { showValue } from '../common/diagnostic.js';
 import { codes } from '../common/errors.js';
@@ -22,8 +22,12 @@ export interface LayerContext {
   origin?(field: string): string | undefined;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-const validate = ajv.compile(configSchema);
+// Compiled on first use: commands that never read the agent configuration skip the cost.
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(configSchema);
+  return compiled;
+}
 
 /** Converts an ajv JSON pointer (`/sinks/file/maxBytes`) to a field path (`sinks.file.maxBytes`). */
 export function pointerToField(pointer: string, data: unknown): string {
@@ -229,6 +233,7 @@ function explain(e: ErrorObject, data: unknown): Finding {
  * (sorted by position). The layer may be partial: every setting is optional.
  */
 export function validateLayer(layer: Record<string, unknown>, ctx: LayerContext): Diagnostic[] {
+  const validate = validator();
   if (validate(layer)) return [];
   const errors = (validate.errors ?? []).slice();
   const out: Diagnostic[] = [];
