@@ -32,8 +32,6 @@ export class PolicyManager {
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly opts: PolicyManagerOptions;
-  /** Rule-set versions applied since start, oldest first. */
-  readonly history: string[] = [];
 
   constructor(opts: PolicyManagerOptions) {
     this.opts = opts;
@@ -55,10 +53,7 @@ export class PolicyManager {
     }
     const next = compile(loaded.policies, { posture: this.opts.posture, resolve: resolveHostPath });
     const changed = next.version !== this.current.version;
-    if (changed) {
-      this.current = next;
-      this.history.push(next.version);
-    }
+    if (changed) this.current = next;
     return { ok: true, ruleSet: this.current, errors: [], warnings: loaded.warnings, changed };
   }
 

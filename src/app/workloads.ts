@@ -4,7 +4,7 @@
 // a workload's Landlock domain was built from: a domain is fixed at start, so after a policy
 // change running workloads are reported as stale.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Workload {
@@ -102,16 +102,6 @@ export class WorkloadRegistry {
     this.byId.delete(id);
     this.byCgroup.delete(w.cgroupPath);
     if (w.cgroupDir) removeCgroup(w.cgroupDir);
-  }
-
-  /** True while any process is in the workload's cgroup. */
-  alive(w: Workload): boolean {
-    if (!w.cgroupDir) return w.pid > 0 && existsSync(`/proc/${w.pid}`);
-    try {
-      return readFileSync(join(w.cgroupDir, 'cgroup.procs'), 'utf8').trim().length > 0;
-    } catch {
-      return false;
-    }
   }
 
   close(): void {
