@@ -106,6 +106,14 @@ export class WorkloadRegistry {
 
   close(): void {
     for (const id of [...this.byId.keys()]) this.remove(id);
+    // The shared parent goes too once empty (another agent's workloads keep it in place).
+    if (this.root) {
+      try {
+        rmdirSync(join(this.root, WORKLOAD_CGROUP_PARENT));
+      } catch {
+        // not empty, or already gone
+      }
+    }
   }
 }
 
