@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { dirPolicy } from '../test/helpers/agent.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(name);
@@ -39,18 +40,7 @@ const stateDir = join(dir, 'state');
 const policies = join(dir, 'policies');
 mkdirSync(target);
 mkdirSync(policies);
-writeFileSync(
-  join(policies, 'audit.yaml'),
-  `apiVersion: security.kubearmor.com/v1
-kind: KubeArmorHostPolicy
-metadata: {name: load-audit}
-spec:
-  nodeSelector: {matchLabels: {kubernetes.io/hostname: "*"}}
-  file:
-    matchDirectories: [{dir: ${target}/, recursive: true}]
-  action: Audit
-`,
-);
+writeFileSync(join(policies, 'audit.yaml'), dirPolicy({ name: 'load-audit', dir: target, action: 'Audit' }));
 const alertLog = join(stateDir, 'alerts.log');
 
 const agent = spawn(

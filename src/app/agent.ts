@@ -12,6 +12,7 @@ import { mkdirSync, chmodSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { AlertThrottle } from '../alert/throttle.js';
+import { unixSeconds, updatedTime } from '../alert/time.js';
 import type { Alert } from '../alert/types.js';
 import { BulwarkError } from '../common/errors.js';
 import type { AgentConfig } from '../config/index.js';
@@ -306,8 +307,8 @@ export class Agent {
       const now = Date.now();
       for (const d of o.errors) {
         this.pipeline.publish({
-          Timestamp: Math.floor(now / 1000),
-          UpdatedTime: new Date(now).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z'),
+          Timestamp: unixSeconds(now),
+          UpdatedTime: updatedTime(now),
           ClusterName: this.cfg.clusterName,
           HostName: this.cfg.nodeName,
           PPID: 0,

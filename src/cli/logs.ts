@@ -8,6 +8,7 @@ import type { Alert } from '../alert/types.js';
 import { BulwarkError, isBulwarkError, codes } from '../common/errors.js';
 import { AlertStore, DEFAULT_STATE_DIR, storePath } from '../sinks/store.js';
 import { EXIT } from './exit-codes.js';
+import { collect } from './option-parsers.js';
 
 interface LogsOpts {
   follow?: boolean;
@@ -36,10 +37,6 @@ const USAGE_CODES = new Set<string>([
   codes.ALERT_BAD_SINCE.code,
   codes.CLI_USAGE.code,
 ]);
-
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
 
 function count(flag: string, v: string): number {
   if (!/^\d+$/.test(v))

@@ -21,6 +21,7 @@ import {
 } from '../policy/index.js';
 import { coverageText, landlockAbi, planForSubject } from '../sensor/index.js';
 import { EXIT } from './exit-codes.js';
+import { collect, parseLabelOptions } from './option-parsers.js';
 
 interface ExplainOpts {
   policies: string[];
@@ -39,22 +40,6 @@ interface ExplainOpts {
   hostPosture?: Posture;
   resolve: boolean;
   json?: boolean;
-}
-
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
-
-function parseLabels(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    for (const item of pair.split(',')) {
-      const eq = item.indexOf('=');
-      if (eq <= 0) throw new BulwarkError('CLI_USAGE', `--label expects key=value, got "${item}"`);
-      out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
-    }
-  }
-  return out;
 }
 
 function parseUid(flag: string, v: string | undefined): number | undefined {
@@ -127,9 +112,9 @@ function runExplain(opts: ExplainOpts): number {
       ? {
           kind: 'host',
           hostname: typeof opts.host === 'string' ? opts.host : hostname(),
-          labels: parseLabels(opts.label),
+          labels: parseLabelOptions(opts.label),
         }
-      : { kind: 'workload', namespace: opts.namespace, labels: parseLabels(opts.label) };
+      : { kind: 'workload', namespace: opts.namespace, labels: parseLabelOptions(opts.label) };
   const req = {
     subject,
     op: opts.op,

@@ -6,27 +6,13 @@
 import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { ControlConnection, agentAnswers, socketPath } from '../app/control.js';
+import { collect, parseLabelOptions } from './option-parsers.js';
 import { BulwarkError } from '../common/errors.js';
 import { DEFAULT_STATE_DIR } from '../config/index.js';
 import { spawnSandboxed, type LandlockPlan } from '../sensor/index.js';
 
 /** Exit codes of `bulwark run` itself, as container runtimes use them. */
 export const RUN_EXIT = { AGENT: 125, CANNOT_INVOKE: 126, NOT_FOUND: 127 } as const;
-
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
-
-function parseLabels(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs)
-    for (const item of pair.split(',')) {
-      const eq = item.indexOf('=');
-      if (eq <= 0) throw new BulwarkError('CLI_USAGE', `--label expects key=value, got "${item}"`);
-      out[item.slice(0, eq)] = item.slice(eq + 1);
-    }
-  return out;
-}
 
 interface RunOpts {
   label: string[];
@@ -68,7 +54,7 @@ the agent refused; 126 when the sandbox could not be set up; 127 when the comman
 
 async function run(command: string[], opts: RunOpts): Promise<number> {
   if (command.length === 0) throw new BulwarkError('RUN_NO_COMMAND', 'no command given');
-  const labels = parseLabels(opts.label);
+  const labels = parseLabelOptions(opts.label);
   const path = socketPath(opts.stateDir);
   if (!(await agentAnswers(path))) {
     process.stderr.write(

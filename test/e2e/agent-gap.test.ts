@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IS_ROOT, needKernel } from '../helpers/kernel.js';
-import { bulwark, removeDir, startAgent, tempDir, waitForAlerts } from '../helpers/agent.js';
+import { bulwark, dirPolicy, removeDir, startAgent, tempDir, waitForAlerts } from '../helpers/agent.js';
 
 function childPids(pid: number): { pid: number; cmd: string }[] {
   const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' });
@@ -35,15 +35,7 @@ test('an event gap raises a SystemEvent and an immediate baseline check that fin
     dir,
     args: ['--set', `baseline.key=${key}`],
     policies: {
-      'audit.yaml': `apiVersion: security.kubearmor.com/v1
-kind: KubeArmorHostPolicy
-metadata: {name: tree-audit}
-spec:
-  nodeSelector: {matchLabels: {kubernetes.io/hostname: "*"}}
-  file:
-    matchDirectories: [{dir: ${tree}/, recursive: true}]
-  action: Audit
-`,
+      'audit.yaml': dirPolicy({ name: 'tree-audit', dir: tree, action: 'Audit' }),
     },
   });
   t.after(async () => {

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { IS_ROOT, needKernel } from '../helpers/kernel.js';
 import { landlockAbi } from '../../src/sensor/index.js';
-import { removeDir, runWorkload, sleep, startAgent, tempDir } from '../helpers/agent.js';
+import { dirPolicy, removeDir, runWorkload, sleep, startAgent, tempDir } from '../helpers/agent.js';
 
 test('metrics, health and readiness of a running agent', async (t) => {
   if (!needKernel(t, IS_ROOT && landlockAbi() >= 7, 'needs root and Landlock ABI 7')) return;
@@ -18,15 +18,7 @@ test('metrics, health and readiness of a running agent', async (t) => {
     dir,
     args: ['--set', 'api.http.enabled=true', '--set', `api.http.listen=127.0.0.1:${port}`],
     policies: {
-      'p.yaml': `apiVersion: security.kubearmor.com/v1
-kind: KubeArmorPolicy
-metadata: {name: metrics-block, namespace: m}
-spec:
-  selector: {matchLabels: {app: m}}
-  file:
-    matchDirectories: [{dir: ${prot}/, recursive: true}]
-  action: Block
-`,
+      'p.yaml': dirPolicy({ name: 'metrics-block', namespace: 'm', app: 'm', dir: prot, action: 'Block' }),
     },
   });
   t.after(async () => {

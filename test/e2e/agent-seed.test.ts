@@ -9,6 +9,7 @@ import { needKernel, IS_ROOT } from '../helpers/kernel.js';
 import { landlockAbi } from '../../src/sensor/index.js';
 import {
   bulwark,
+  dirPolicy,
   removeDir,
   runWorkload,
   SEED_POLICY,
@@ -196,15 +197,7 @@ test('throttling: past the limit alerts are counted, one AlertThreshold event is
     dir,
     args: ['--set', 'throttle.maxAlertsPerSec=5', '--set', 'throttle.throttleSec=30'],
     policies: {
-      'p.yaml': `apiVersion: security.kubearmor.com/v1
-kind: KubeArmorPolicy
-metadata: {name: prot, namespace: thr}
-spec:
-  selector: {matchLabels: {app: thr}}
-  file:
-    matchDirectories: [{dir: ${prot}/, recursive: true}]
-  action: Block
-`,
+      'p.yaml': dirPolicy({ name: 'prot', namespace: 'thr', app: 'thr', dir: prot, action: 'Block' }),
     },
   });
   t.after(async () => {
@@ -241,15 +234,8 @@ test('hot reload: a valid change applies to new workloads; an invalid one is rej
   const a2 = join(dir, 'a2');
   mkdirSync(a1);
   mkdirSync(a2);
-  const pol = (name: string, d: string) => `apiVersion: security.kubearmor.com/v1
-kind: KubeArmorPolicy
-metadata: {name: ${name}, namespace: rl}
-spec:
-  selector: {matchLabels: {app: rl}}
-  file:
-    matchDirectories: [{dir: ${d}/, recursive: true}]
-  action: Block
-`;
+  const pol = (name: string, d: string) =>
+    dirPolicy({ name, namespace: 'rl', app: 'rl', dir: d, action: 'Block' });
   let agent = await startAgent({ dir, policies: { 'one.yaml': pol('one', a1) } });
   t.after(async () => {
     await agent.stop();

@@ -154,3 +154,32 @@ export function removeDir(dir: string): void {
 
 /** The seed policy as shipped (deploy/policies/fim.yaml). */
 export const SEED_POLICY = readFileSync(join(REPO, 'deploy/policies/fim.yaml'), 'utf8');
+
+/**
+ * A one-directory file policy (recursive): a KubeArmorPolicy for `app=<app>` in `namespace`, or a
+ * KubeArmorHostPolicy for every host when namespace is omitted.
+ */
+export function dirPolicy(o: {
+  name: string;
+  dir: string;
+  action: 'Allow' | 'Audit' | 'Block';
+  namespace?: string;
+  app?: string;
+}): string {
+  const head =
+    o.namespace === undefined
+      ? `kind: KubeArmorHostPolicy
+metadata: {name: ${o.name}}
+spec:
+  nodeSelector: {matchLabels: {kubernetes.io/hostname: "*"}}`
+      : `kind: KubeArmorPolicy
+metadata: {name: ${o.name}, namespace: ${o.namespace}}
+spec:
+  selector: {matchLabels: {app: ${o.app ?? o.namespace}}}`;
+  return `apiVersion: security.kubearmor.com/v1
+${head}
+  file:
+    matchDirectories: [{dir: ${o.dir}/, recursive: true}]
+  action: ${o.action}
+`;
+}
