@@ -41,6 +41,7 @@ import { openSensors, type SensorSelection } from './sensors.js';
 import { sinksConfig } from './sinks-config.js';
 import { AlertBus } from './alert-bus.js';
 import { BaselineRecheck } from './baseline-recheck.js';
+import { JournalHook } from './journal-hook.js';
 import { WorkloadRegistry, type Workload } from './workloads.js';
 
 /** Longest a denial waits for its workload's `started` message, ms. */
@@ -89,6 +90,8 @@ export class Agent {
   private lastPolicyError: string | null = null;
   private landlockAbi = 0;
   private recheck: BaselineRecheck | null = null;
+  /** Change journal for `baseline check --since-last` (docs/baseline.md). */
+  private journal: JournalHook | null = null;
   private deferred: { ev: SensorEvent; until: number }[] = [];
   private deferTimer: NodeJS.Timeout | null = null;
 
@@ -183,7 +186,8 @@ export class Agent {
         log: this.log,
       });
     }
-    // 6. sensors
+    // 6. sensors (their events are journalled from the first batch on)
+    this.journal = new JournalHook(cfg.stateDir, () => this.selection?.backends ?? [], this.log);
     const probe = probeHost();
     this.landlockAbi = probe.landlock.abi;
     this.selection = await openSensors(
@@ -203,6 +207,7 @@ export class Agent {
       { enforcement: this.selection.enforcement, events: this.selection.events, notes: this.selection.notes },
       'sensors open',
     );
+    this.journal.rulesApplied();
     this.logCoverage(rs);
     this.metrics.sensor(
       this.selection.enforcement === 'none'
@@ -241,6 +246,7 @@ export class Agent {
    * a workload whose `started` message has not arrived yet.
    */
   private dispatch(events: SensorEvent[]): void {
+    this.journal?.record(events);
     const now = Date.now();
     const ready: SensorEvent[] = [];
     for (const ev of events) {
@@ -342,6 +348,7 @@ export class Agent {
         { workloads: stale.map((w) => `${w.name} (${w.id.slice(0, 12)})`) },
         'running workloads keep the rules they started with (Landlock domains are fixed); restart them to apply the new rules',
       );
+    this.journal?.rulesApplied();
     this.logCoverage(o.ruleSet);
   }
 
@@ -349,6 +356,9 @@ export class Agent {
     switch (req.op) {
       case 'status':
         return { ok: true, status: this.status() };
+      case 'journal':
+      case 'journal-check':
+        return this.journal ? this.journal.onControl(req) : { ok: false, error: 'the agent is starting' };
       case 'register':
         return this.register(req, peer);
       case 'started': {
@@ -464,6 +474,7 @@ export class Agent {
     if (this.sinks) await this.sinks.close(5000).catch(() => undefined);
     this.registry.close();
     await this.control?.close();
+    await this.journal?.close().catch(() => undefined);
     this.log.info('agent stopped');
   }
 }

@@ -8,12 +8,16 @@ import { hostname, userInfo } from 'node:os';
 import { BulwarkError } from '../common/errors.js';
 import type { RuleSet } from '../policy/index.js';
 import { EntryDigester, finishDigest, versionDigest } from './canonical.js';
+import { finishCheck, prepareCheck, type SinceLastInfo } from './check-journal.js';
 import type { BaselineSettings } from './config.js';
 import { mergeDiff } from './diff.js';
 import { loadNative } from './native.js';
 import { classify, detectPackageManager, type PackageManager } from './packages.js';
 import { keyToPath, pathToKey } from './path-key.js';
 import { scanRows, type ScanProgress } from './scan.js';
+import type { FullReason, JournalAgent } from './since-last.js';
+import type { Target } from './targets.js';
+import { walkTargets } from './walk.js';
 import { decodeEntry, recordHasProblem, type Row, type StoredRow } from './record.js';
 import { excludeMatcher, normaliseRoots, policyScope } from './scope.js';
 import { keyId, loadPrivateKey, loadPublicKey, signDigest, verifyDigest } from './signing.js';
@@ -98,10 +102,13 @@ function scanOf(
   scope: StoredScope,
   algos: DigestAlgo[],
   stats: ScanStats,
+  targets?: Target[],
 ): AsyncGenerator<Row[]> {
+  const excluded = excludeMatcher(scope.exclude);
   return scanRows({
     roots: scope.roots.map((r) => Buffer.from(r)),
-    excluded: excludeMatcher(scope.exclude),
+    excluded,
+    ...(targets ? { items: walkTargets(targets, excluded) } : {}),
     algos,
     ...(o.workers ? { workers: o.workers } : {}),
     onProgress: (p) => {
@@ -240,9 +247,12 @@ export interface CheckResult {
   /** Scanned entries that could not be read fully (permission, vanished...). */
   problems: Entry[];
   stats: ScanStats;
-  /** `full`; `since-last` once the agent's journal exists. */
-  mode: 'full';
+  /** `since-last`: only what the agent's journal and the last check named was re-read. */
+  mode: 'full' | 'since-last';
   note?: string;
+  /** Why a --since-last check ran full (stable code and reason). */
+  fullReason?: FullReason;
+  sinceLast?: SinceLastInfo;
 }
 
 interface DiffRun {
@@ -263,6 +273,7 @@ async function diffAgainstDisk(
   store: BaselineStore,
   o: RunOptions,
   onPair?: (oldRow: StoredRow | undefined, newRow: Row | undefined, c: Change | undefined) => void,
+  only?: { targets: Target[]; trustStore: boolean },
 ): Promise<DiffRun> {
   const v = trustedCurrent(store, o.settings.pubFile);
   warnNative(o);
@@ -282,8 +293,8 @@ async function diffAgainstDisk(
     errors: 0,
     unstable: 0,
   };
-  const oldIt = digester.wrap(store.rows(v.id));
-  const scanIt = scanOf(o, scope, v.algos, stats)[Symbol.asyncIterator]();
+  const oldIt = only ? store.rowsIn(v.id, only.targets) : digester.wrap(store.rows(v.id));
+  const scanIt = scanOf(o, scope, v.algos, stats, only?.targets)[Symbol.asyncIterator]();
   try {
     await mergeDiff(oldIt, scanIt, ATTRIBUTES, {
       scanned(r) {
@@ -319,7 +330,14 @@ async function diffAgainstDisk(
     throw e;
   }
   stats.seconds = elapsed();
-  const { digest, entries } = finishDigest(store, v, digester);
+  // A since-last check read only some rows: the digest is re-computed from all of them, unless the
+  // store has not been written since a check verified it (see check-journal.ts).
+  const { digest, entries } =
+    only && only.trustStore
+      ? { digest: v.digest as Buffer, entries: v.entries }
+      : only
+        ? versionDigest(store, v)
+        : finishDigest(store, v, digester);
   if (!digest.equals(v.digest as Buffer) || entries !== v.entries)
     throw new BulwarkError(
       'BASELINE_TAMPERED',
@@ -328,14 +346,30 @@ async function diffAgainstDisk(
   return { v, scope, changes, problems, stats, counts };
 }
 
-export async function checkBaseline(o: RunOptions & { sinceLast?: boolean }): Promise<CheckResult> {
+export interface CheckOptions extends RunOptions {
+  /** Re-read only what changed since the last check, when the agent's journal allows it. */
+  sinceLast?: boolean;
+  /** The running agent's journal (the CLI passes it; null: no agent answers). */
+  journal?: JournalAgent | null;
+}
+
+export async function checkBaseline(o: CheckOptions): Promise<CheckResult> {
   const store = BaselineStore.open(o.settings.dbFile, { readonly: true });
   try {
-    const r = await diffAgainstDisk(store, o);
-    const note = o.sinceLast
-      ? 'full check ran: no verifiable change journal from the agent is available'
-      : undefined;
-    if (note) o.onWarning?.('BW5103', note);
+    const v = trustedCurrent(store, o.settings.pubFile);
+    const scope = JSON.parse(v.scope) as StoredScope;
+    const opts = { stateDir: o.settings.stateDir, journal: o.journal, sinceLast: o.sinceLast };
+    const prep = await prepareCheck(store, v, scope.roots, scope.exclude, opts);
+    const r = await diffAgainstDisk(store, o, undefined, prep.only);
+    await finishCheck(store, v, scope.roots, prep, r.changes, r.problems, opts);
+    let note: string | undefined;
+    if (o.sinceLast && prep.full) {
+      note = `${prep.full.code}: ${prep.full.reason}`;
+      o.onWarning?.(prep.full.code, `full check ran: ${prep.full.reason}`);
+    } else if (prep.info) {
+      const i = prep.info;
+      note = `re-read ${r.stats.entries.toLocaleString('en-US')} entries under ${i.targets.toLocaleString('en-US')} changed paths from the agent's journal (epoch ${i.epoch}, ${i.journalLines} lines) and the last check`;
+    }
     return {
       version: r.v,
       scope: r.scope,
@@ -343,8 +377,10 @@ export async function checkBaseline(o: RunOptions & { sinceLast?: boolean }): Pr
       counts: r.counts,
       problems: r.problems,
       stats: r.stats,
-      mode: 'full',
+      mode: prep.only ? 'since-last' : 'full',
       ...(note ? { note } : {}),
+      ...(o.sinceLast && prep.full ? { fullReason: prep.full } : {}),
+      ...(prep.info ? { sinceLast: prep.info } : {}),
     };
   } finally {
     store.close();

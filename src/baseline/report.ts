@@ -149,6 +149,8 @@ export function checkJson(r: CheckResult): Record<string, unknown> {
     version: versionJson(r.version),
     mode: r.mode,
     ...(r.note ? { note: r.note } : {}),
+    ...(r.fullReason ? { fullReason: r.fullReason } : {}),
+    ...(r.sinceLast ? { sinceLast: r.sinceLast } : {}),
     stats: r.stats,
     counts: r.counts,
     exit: checkExitCode(r),

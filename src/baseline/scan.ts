@@ -19,6 +19,8 @@ export interface ScanOptions {
   /** Paths per batch sent to a worker. */
   batchSize?: number;
   onProgress?: (p: ScanProgress) => void;
+  /** Paths to read instead of walking the roots (since-last targets), in key order. */
+  items?: Iterator<WalkItem>;
 }
 
 export interface ScanProgress {
@@ -64,7 +66,7 @@ export async function* scanRows(opts: ScanOptions): AsyncGenerator<Row[]> {
     16,
   );
   const batchSize = opts.batchSize ?? 128;
-  const walker = walk(opts.roots, opts.excluded);
+  const walker = opts.items ?? walk(opts.roots, opts.excluded);
   const queue: Pending[] = [];
   const progress: ScanProgress = { entries: 0, files: 0, bytes: 0, done: false };
   let walkDone = false;

@@ -330,6 +330,34 @@ export class BaselineStore {
     }
   }
 
+  /**
+   * Rows of a version under since-last targets, in key order: a subtree target's own row and every
+   * key below it (key + NUL ...), a single target's row alone.
+   */
+  *rowsIn(version: number, targets: { key: Buffer; subtree: boolean }[]): Generator<StoredRow> {
+    const one = this.db.prepare('SELECT k, rec, pkg FROM entries WHERE version = ? AND k = ?').raw(true);
+    const below = this.db
+      .prepare('SELECT k, rec, pkg FROM entries WHERE version = ? AND k >= ? AND k < ? ORDER BY k')
+      .raw(true);
+    const row = (r: [Buffer, Buffer, string | null]): StoredRow => ({
+      key: asBlob(r[0]),
+      rec: asBlob(r[1]),
+      pkg: r[2] === null ? null : String(r[2]),
+    });
+    for (const t of targets) {
+      if (t.subtree && t.key.length === 1 && t.key[0] === 0) {
+        yield* this.rows(version);
+        continue;
+      }
+      const r = one.get(version, t.key) as [Buffer, Buffer, string | null] | undefined;
+      if (r) yield row(r);
+      if (!t.subtree) continue;
+      const lo = Buffer.concat([t.key, Buffer.from([0])]);
+      const hi = Buffer.concat([t.key, Buffer.from([1])]);
+      for (const x of below.all(version, lo, hi) as [Buffer, Buffer, string | null][]) yield row(x);
+    }
+  }
+
   /** Decoded entries of a version in key order (show, export). */
   *entries(version: number): Generator<Entry & { pkg: string | null }> {
     for (const r of this.rows(version)) yield Object.assign(decodeEntry(r.key, r.rec), { pkg: r.pkg });

@@ -97,3 +97,17 @@ export function* walk(roots: Buffer[], excluded: (path: Buffer) => boolean): Gen
     }
   }
 }
+
+/**
+ * Yields the targets of a since-last check in key order: a subtree target as `walk` does for a
+ * root, a single target alone. Targets must be sorted by key and not nested (targets.ts).
+ */
+export function* walkTargets(
+  targets: { path: Buffer; subtree: boolean }[],
+  excluded: (path: Buffer) => boolean,
+): Generator<WalkItem> {
+  for (const t of targets) {
+    if (t.subtree) yield* walk([t.path], excluded);
+    else yield { path: t.path };
+  }
+}

@@ -19,6 +19,7 @@ import { displayPath } from '../baseline/path-key.js';
 import { BulwarkError, isBulwarkError, codes } from '../common/errors.js';
 import type { BaselineSettings } from '../baseline/config.js';
 import { addCommonOptions, printJson, settingsFrom, warn, type CommonFlags } from './baseline-common.js';
+import { agentJournal } from './baseline-journal.js';
 
 type CheckFlags = CommonFlags & {
   workers?: number;
@@ -67,7 +68,7 @@ export function registerBaselineCheck(baseline: Command): void {
       .option('--policies <path...>', 'KubeArmor policies whose names, severities and tags the alerts carry')
       .option(
         '--since-last',
-        'only re-read what the agent saw change since the last check (falls back to a full check, and says so)',
+        "only re-read what the running agent's change journal and the last check name; a full check runs instead (and says why, BW5103/BW5108-BW5112) when there is no agent, it restarted, a gap was recorded or the journal does not verify",
       )
       .option('--workers <n>', 'hashing threads (default: min(2, CPUs))', (v) => Number(v))
       .option('--no-packages', 'skip package awareness (dpkg digests)'),
@@ -97,6 +98,8 @@ export function registerBaselineCheck(baseline: Command): void {
           ...(flags.workers ? { workers: flags.workers } : {}),
           packages: flags.packages !== false,
           sinceLast: flags.sinceLast === true,
+          // Every check records where the agent's journal stood, for the next --since-last.
+          journal: agentJournal(settings.stateDir),
         });
         progress?.finish();
         if (flags.alertsJson) writeAlerts(flags.alertsJson, r, settings);

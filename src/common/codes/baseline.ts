@@ -107,8 +107,8 @@ export const baselineCodes = defineCodes({
   BASELINE_FULL_CHECK: {
     code: 'BW5103',
     level: 'warning',
-    title: '--since-last ran a full check',
-    help: 'No verifiable change journal from the agent covers the time since the last check, so every entry was re-read. This is always correct, only slower.',
+    title: '--since-last ran a full check: no usable change journal',
+    help: "No agent answers on the state directory's socket, or it watches no tree for changes (sensor none/replay, still starting), or it could not confirm it had read its pending events; every entry was re-read. This is always correct, only slower. Run the agent with the same --state-dir.",
   },
   BASELINE_KEY_IN_STATE_DIR: {
     code: 'BW5104',
@@ -133,5 +133,35 @@ export const baselineCodes = defineCodes({
     level: 'warning',
     title: 'A configured root does not exist',
     help: 'Nothing is recorded for it; if it appears later, check reports it and everything in it as added. Fix the path in the configuration or policy if it is wrong.',
+  },
+  BASELINE_SINCE_LAST_RESTART: {
+    code: 'BW5108',
+    level: 'warning',
+    title: '--since-last ran a full check: the agent restarted since the last check',
+    help: 'Changes made while no agent was running are in no journal, so every entry was re-read. The next --since-last check, with the same agent still running, re-reads only what changed.',
+  },
+  BASELINE_SINCE_LAST_GAP: {
+    code: 'BW5109',
+    level: 'warning',
+    title: '--since-last ran a full check: events may have been lost since the last check',
+    help: 'The agent journalled a gap (kernel queue overflow, helper restart, an unresolved path, or more changed paths than the journal keeps); every entry was re-read. Frequent gaps: see docs/kernel.md on queue sizes.',
+  },
+  BASELINE_SINCE_LAST_UNVERIFIED: {
+    code: 'BW5110',
+    level: 'warning',
+    title: '--since-last ran a full check: the journal or the saved check state does not verify',
+    help: "The journal does not chain to the head the running agent holds, or the last check's saved state does not match the journal's record of it (edited, replaced, or a failed write). Every entry was re-read; find out who changed files in the state directory.",
+  },
+  BASELINE_SINCE_LAST_SCOPE: {
+    code: 'BW5111',
+    level: 'warning',
+    title: '--since-last ran a full check: the agent does not watch the whole baseline scope',
+    help: "A baseline root is outside the trees the agent's policies make it watch (or was for a while), or mounts at, above or below a root changed. Add a policy covering the root, or run full checks for it.",
+  },
+  BASELINE_SINCE_LAST_NO_POSITION: {
+    code: 'BW5112',
+    level: 'warning',
+    title: '--since-last ran a full check: no earlier check to start from',
+    help: 'The first check with the agent running, or the first since the baseline changed (init, update), records where the journal stood; the next --since-last check starts from there.',
   },
 });

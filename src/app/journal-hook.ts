@@ -1,0 +1,105 @@
+// The agent's side of the change journal (src/baseline/journal.ts): every sensor batch's changed
+// paths and gaps go to the journal before anything else happens to them, the trees the fanotify
+// sensor watches are journalled after each rule set is applied, and two control requests let
+// `baseline check` read a position and record a finished check:
+//   {op: 'journal'}                      → {ok, journal: AgentJournal}
+//   {op: 'journal-check', from, fromOffset, digest} → {ok, check, fromOffset}
+import type { Logger } from 'pino';
+import { JournalWriter, journalFile, type JournalGap } from '../baseline/journal.js';
+import type { AgentJournal } from '../baseline/since-last.js';
+import type { ControlRequest, ControlResponse } from './control.js';
+import { FanotifyBackend, type SensorBackend, type SensorEvent } from '../sensor/index.js';
+
+/** Longest wait for the change sensor to confirm it has read its queue (ms). */
+const SYNC_MS = 2000;
+
+export class JournalHook {
+  private readonly writer: JournalWriter;
+
+  constructor(
+    stateDir: string,
+    private readonly backends: () => SensorBackend[],
+    private readonly log: Logger,
+  ) {
+    this.writer = new JournalWriter(journalFile(stateDir));
+  }
+
+  private fanotify(): FanotifyBackend[] {
+    return this.backends().filter((b): b is FanotifyBackend => b instanceof FanotifyBackend);
+  }
+
+  /** Hot path: one call per sensor batch. */
+  record(events: SensorEvent[]): void {
+    let paths: string[] | null = null;
+    let gaps: JournalGap[] | null = null;
+    for (const ev of events) {
+      if (ev.kind === 'change') {
+        paths ??= [];
+        paths.push(ev.pathPartial ? ev.path.replace(/^\/*/, '') : ev.path);
+        if (ev.secondPath) paths.push(ev.secondPath);
+      } else if (ev.kind === 'gap') {
+        gaps ??= [];
+        gaps.push({ cause: `${ev.source} ${ev.cause}`, ...(ev.detail ? { detail: ev.detail } : {}) });
+      }
+    }
+    if (paths || gaps) this.writer.record(paths ?? [], gaps ?? []);
+  }
+
+  /** After the rule set is applied (start, reload): the trees changes are reported for. */
+  rulesApplied(): void {
+    this.writer.watch(this.fanotify().flatMap((b) => b.trees.prefixes));
+  }
+
+  /**
+   * Waits until every fanotify helper has read the kernel events queued before this request: the
+   * helper drains its fanotify queue before it reads a command, so a status frame it sends in
+   * answer follows every such event. The first new status seen may be a periodic one already on
+   * its way, so it asks twice, one after the other; the second new frame comes after the first
+   * answer (unless frames back up for over a second, the period of the unasked ones).
+   */
+  private async sync(): Promise<boolean> {
+    const deadline = Date.now() + SYNC_MS;
+    for (const b of this.fanotify()) {
+      for (let round = 0; round < 2; round++) {
+        const before = b.lastStatus;
+        b.requestStatus();
+        while (b.lastStatus === before) {
+          if (Date.now() > deadline) return false;
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      }
+    }
+    return true;
+  }
+
+  async onControl(req: ControlRequest): Promise<ControlResponse> {
+    if (req.op === 'journal') {
+      const synced = await this.sync();
+      const pos = await this.writer.position();
+      const journal: AgentJournal = {
+        ...pos,
+        file: this.writer.file,
+        ready: this.writer.ready && this.fanotify().length > 0,
+        trees: this.writer.trees,
+        synced,
+        failed: this.writer.failed,
+      };
+      return { ok: true, journal };
+    }
+    const from = Number(req.from);
+    const fromOffset = Number(req.fromOffset);
+    if (!Number.isInteger(from) || !Number.isInteger(fromOffset) || typeof req.digest !== 'string')
+      return { ok: false, error: 'journal-check needs from, fromOffset and digest' };
+    try {
+      const r = await this.writer.checked(from, fromOffset, req.digest);
+      return { ok: true, ...r };
+    } catch (err) {
+      this.log.error({ err }, 'recording a baseline check in the journal failed');
+      return { ok: false, error: (err as Error).message };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.writer.close();
+  }
+}

@@ -1,0 +1,126 @@
+// The journal side of `baseline check`: before the diff, whether this check can be a since-last
+// check and what it re-reads; after it, the position and differing paths saved for the next one.
+import { versionDigest } from './canonical.js';
+import { keyToPath } from './path-key.js';
+import { excludeMatcher } from './scope.js';
+import {
+  mountsDigest,
+  planCheck,
+  stateDigest,
+  stateFile,
+  storeStamp,
+  writeState,
+  type AgentJournal,
+  type FullReason,
+  type JournalAgent,
+  type SavedState,
+} from './since-last.js';
+import { buildTargets, type Target } from './targets.js';
+import { BulwarkError } from '../common/errors.js';
+import type { BaselineStore, VersionRow } from './store.js';
+import type { Change, Entry } from './types.js';
+
+/** Most paths a check saves for the next since-last check; beyond, the next check is full. */
+const MAX_SAVED = 200_000;
+
+export interface SinceLastInfo {
+  epoch: string;
+  /** Journal lines after the last check's start that were read and verified. */
+  journalLines: number;
+  /** Changed paths (journal and last check) and the targets they became inside the scope. */
+  paths: number;
+  targets: number;
+  /** How the stored rows were trusted: content digest re-computed, or store untouched since. */
+  content: 'digest' | 'store-unchanged';
+}
+
+export interface CheckPrep {
+  position: AgentJournal | null;
+  /** Set for a since-last check. */
+  only?: { targets: Target[]; trustStore: boolean };
+  full?: FullReason;
+  info?: SinceLastInfo;
+  stamp: string;
+}
+
+export async function prepareCheck(
+  store: BaselineStore,
+  v: VersionRow,
+  roots: string[],
+  exclude: string[],
+  o: { stateDir: string; journal?: JournalAgent | null; sinceLast?: boolean },
+): Promise<CheckPrep> {
+  const stamp = storeStamp(store.file);
+  if (!o.sinceLast && !o.journal) return { position: null, stamp };
+  const plan = await planCheck({
+    agent: o.journal ?? null,
+    stateDir: o.stateDir,
+    roots,
+    version: v.id,
+    versionDigest: (v.digest as Buffer).toString('hex'),
+    recordOnly: !o.sinceLast,
+  });
+  if (plan.mode === 'full') return { position: plan.position, full: plan.why, stamp };
+  const targets = buildTargets(plan.paths, plan.carried, roots, excludeMatcher(exclude));
+  const trustStore = plan.state.store !== '' && plan.state.store === stamp;
+  return {
+    position: plan.position,
+    only: { targets, trustStore },
+    info: {
+      epoch: plan.position.epoch,
+      journalLines: plan.lines,
+      paths: plan.paths.length + plan.carried.length,
+      targets: targets.length,
+      content: trustStore ? 'store-unchanged' : 'digest',
+    },
+    stamp,
+  };
+}
+
+/**
+ * After the diff: makes sure the rows read were the signed ones, then saves the position.
+ * A since-last check that trusted the store's stamp re-computes the digest if the store was
+ * written during the check.
+ */
+export async function finishCheck(
+  store: BaselineStore,
+  v: VersionRow,
+  roots: string[],
+  prep: CheckPrep,
+  changes: Change[],
+  problems: Entry[],
+  o: { stateDir: string; journal?: JournalAgent | null },
+): Promise<void> {
+  let stamp = storeStamp(store.file);
+  if (prep.only?.trustStore && stamp !== prep.stamp) {
+    const d = versionDigest(store, v);
+    if (!d.digest.equals(v.digest as Buffer) || d.entries !== v.entries)
+      throw new BulwarkError(
+        'BASELINE_TAMPERED',
+        `version ${v.id}: content does not match its signed digest; the store was modified outside Bulwark`,
+      );
+    stamp = '';
+  }
+  // The rows were verified (digest) or trusted on a stamp that did not move: pass the stamp on.
+  const verified = stamp === prep.stamp ? stamp : '';
+  const pos = prep.position;
+  if (!pos || !o.journal) return;
+  const paths = new Set<string>();
+  for (const c of changes) paths.add(c.path.toString('hex'));
+  for (const p of problems) paths.add(keyToPath(p.key).toString('hex'));
+  if (paths.size > MAX_SAVED) return;
+  const state: SavedState = {
+    epoch: pos.epoch,
+    from: pos.seq,
+    fromOffset: pos.offset,
+    check: -1,
+    version: v.id,
+    versionDigest: (v.digest as Buffer).toString('hex'),
+    mounts: mountsDigest(roots),
+    store: verified,
+    paths: [...paths].sort(),
+  };
+  const rec = await o.journal.checked(pos.seq, pos.offset, stateDigest(state));
+  if (!rec) return;
+  writeState(stateFile(o.stateDir), { ...state, check: rec.check, fromOffset: rec.fromOffset });
+}

@@ -1,0 +1,266 @@
+// `check --since-last`: decides whether the agent's change journal lets this check re-read only
+// what changed, and if so, what to re-read. Every check with a running agent saves where the
+// journal stood when it started (epoch, line, byte offset) and the paths that differed or could
+// not be read, in `<state-dir>/baseline/since-last.json`, and has the agent chain a digest of that
+// file into the journal. The next since-last check re-reads the union of those paths and the
+// journal's paths since that line; anything it cannot trust makes it a full check, with the reason
+// and a stable code. The decision is in order: agent, coverage, saved state, epoch, baseline
+// version, mounts, journal chain, saved-state digest, gaps, coverage over time.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { readSegment } from './journal-read.js';
+import type { JournalPosition, JournalRecord } from './journal.js';
+
+/** What the running agent says about its journal (see src/app/journal-hook.ts). */
+export interface AgentJournal extends JournalPosition {
+  file: string;
+  /** The agent has written which trees its change sensor watches. */
+  ready: boolean;
+  /** Trees the change sensor watches now. */
+  trees: string[];
+  /** The change sensor confirmed it had read its kernel queue before this answer. */
+  synced: boolean;
+  /** Why the journal can no longer be trusted this epoch (a failed write), if it cannot. */
+  failed: string | null;
+}
+
+/** The CLI's connection to the agent (the baseline stage does not talk to sockets itself). */
+export interface JournalAgent {
+  position(): Promise<AgentJournal | { unavailable: string }>;
+  checked(
+    from: number,
+    fromOffset: number,
+    digest: string,
+  ): Promise<{ check: number; fromOffset: number } | null>;
+}
+
+/** A full check instead of since-last: stable code and the reason in words. */
+export interface FullReason {
+  code: 'BW5103' | 'BW5108' | 'BW5109' | 'BW5110' | 'BW5111' | 'BW5112';
+  reason: string;
+}
+
+export interface SavedState {
+  epoch: string;
+  from: number;
+  fromOffset: number;
+  /** Line of the check record (not part of the digest: known only after the agent wrote it). */
+  check: number;
+  version: number;
+  versionDigest: string;
+  mounts: string;
+  /** Identity and times of the store files when their content was last verified; '' if not. */
+  store: string;
+  /** Paths (hex) that differed from the baseline or could not be read fully. */
+  paths: string[];
+}
+
+export const STATE_NAME = 'since-last.json';
+
+export function stateFile(stateDir: string): string {
+  return join(stateDir, 'baseline', STATE_NAME);
+}
+
+/** Digest of the saved state, as chained into the journal's check record. */
+export function stateDigest(s: SavedState): string {
+  const { check: _c, fromOffset: _o, ...rest } = s;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+}
+
+export function writeState(file: string, s: SavedState): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(s), { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+function readState(file: string): SavedState | FullReason | null {
+  if (!existsSync(file)) return null;
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as SavedState;
+    if (typeof s.epoch !== 'string' || !Array.isArray(s.paths) || !Number.isInteger(s.from))
+      throw new Error('fields missing');
+    return s;
+  } catch (e) {
+    return {
+      code: 'BW5110',
+      reason: `the saved state of the last check (${file}) is not valid: ${(e as Error).message}`,
+    };
+  }
+}
+
+/** p is t or below t (t a watched tree). */
+export function under(p: string, t: string): boolean {
+  return t === '/' || p === t || p.startsWith(`${t}/`);
+}
+
+/** A root as the kernel spells it: its parent with symlinks resolved (the root itself not followed). */
+export function kernelSpelling(root: string): string {
+  if (root === '/') return root;
+  try {
+    return join(realpathSync(dirname(root)), basename(root));
+  } catch {
+    return root;
+  }
+}
+
+function uncovered(roots: string[], trees: string[]): string | null {
+  for (const r of roots) {
+    const k = kernelSpelling(r);
+    if (!trees.some((t) => under(k, t))) return r;
+  }
+  return null;
+}
+
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** Digest of the mount table lines at, below or above the roots: a mount hides or shows files without events. */
+export function mountsDigest(roots: string[]): string {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return 'unknown';
+  }
+  const h = createHash('sha256');
+  const spelled = roots.map(kernelSpelling);
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 5) continue;
+    const mp = unescapeMount(f[4]);
+    if (spelled.some((r) => under(mp, r) || under(r, mp))) h.update(`${line}\n`);
+  }
+  return h.digest('hex');
+}
+
+/** Identity and times of the store files: equal means not written since (see docs/baseline.md). */
+export function storeStamp(dbFile: string): string {
+  const part = (f: string): string => {
+    try {
+      const s = statSync(f, { bigint: true });
+      return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+    } catch {
+      return 'none';
+    }
+  };
+  // An empty WAL holds nothing; a read-only open truncates it again, which moves its ctime.
+  const wal = part(`${dbFile}-wal`);
+  return `${part(dbFile)}|${/^\d+:\d+:0:/.test(wal) ? 'empty' : wal}`;
+}
+
+export type Plan =
+  | { mode: 'full'; why: FullReason; position: AgentJournal | null }
+  | {
+      mode: 'since-last';
+      position: AgentJournal;
+      state: SavedState;
+      /** Changed paths from the journal (absolute, kernel spelling): re-read with their subtree. */
+      paths: Buffer[];
+      /** Paths that differed or were unreadable at the last check: re-read alone. */
+      carried: Buffer[];
+      /** Journal lines read (after the last check's start). */
+      lines: number;
+    };
+
+export interface PlanInput {
+  agent: JournalAgent | null;
+  stateDir: string;
+  roots: string[];
+  version: number;
+  versionDigest: string;
+  /** Only decide whether a position can be recorded (a plain check). */
+  recordOnly?: boolean;
+}
+
+function full(code: FullReason['code'], reason: string, position: AgentJournal | null = null): Plan {
+  return { mode: 'full', why: { code, reason }, position };
+}
+
+/** The agent's position, when a check may record it (ready, synced, covering the scope). */
+export async function usablePosition(
+  agent: JournalAgent | null,
+  roots: string[],
+): Promise<AgentJournal | FullReason> {
+  if (!agent) return { code: 'BW5103', reason: 'no agent is running, so there is no change journal' };
+  const p = await agent.position();
+  if ('unavailable' in p) return { code: 'BW5103', reason: p.unavailable };
+  if (p.failed) return { code: 'BW5110', reason: `the agent's journal is incomplete: ${p.failed}` };
+  if (!p.ready)
+    return {
+      code: 'BW5103',
+      reason: 'the agent does not watch any tree for changes (no fanotify sensor, or still starting)',
+    };
+  if (!p.synced)
+    return { code: 'BW5103', reason: 'the agent could not confirm it had read every pending change event' };
+  const out = uncovered(roots, p.trees);
+  if (out)
+    return {
+      code: 'BW5111',
+      reason: `baseline root ${out} is not inside the trees the agent watches (${p.trees.join(', ')})`,
+    };
+  return p;
+}
+
+export async function planCheck(i: PlanInput): Promise<Plan> {
+  const pos = await usablePosition(i.agent, i.roots);
+  if ('code' in pos) return { mode: 'full', why: pos, position: null };
+  if (i.recordOnly) return full('BW5103', 'a full check was asked for', pos);
+  const file = stateFile(i.stateDir);
+  const st = readState(file);
+  if (st === null) return full('BW5112', 'no earlier check recorded a journal position', pos);
+  if ('code' in st) return { mode: 'full', why: st, position: pos };
+  if (st.epoch !== pos.epoch)
+    return full(
+      'BW5108',
+      `the agent restarted since the last check (journal epoch ${st.epoch} → ${pos.epoch})`,
+      pos,
+    );
+  if (st.version !== i.version || st.versionDigest !== i.versionDigest)
+    return full(
+      'BW5112',
+      `the baseline changed since the last check (version ${st.version} → ${i.version})`,
+      pos,
+    );
+  if (st.mounts !== mountsDigest(i.roots))
+    return full('BW5111', 'mounts at, above or below the baseline roots changed since the last check', pos);
+  const seg = readSegment(pos.file, st.fromOffset, st.from, pos);
+  if (!seg.ok) return full('BW5110', `the journal does not verify: ${seg.reason}`, pos);
+  return fromSegment(seg.records, st, pos, i.roots);
+}
+
+function fromSegment(records: JournalRecord[], st: SavedState, pos: AgentJournal, roots: string[]): Plan {
+  const digest = stateDigest(st);
+  const mine = records.find((r) => r.s === st.check);
+  if (!mine || mine.k !== 'check' || mine.d !== digest || mine.f !== st.from)
+    return full(
+      'BW5110',
+      `the saved state of the last check does not match the journal's record of it (edited?)`,
+      pos,
+    );
+  const paths = new Map<string, Buffer>();
+  const add = (b: Buffer): void => void paths.set(b.toString('hex'), b);
+  for (const r of records) {
+    if (r.k === 'gap')
+      return full(
+        'BW5109',
+        `events may have been lost since the last check: ${r.c}${r.d ? ` (${r.d})` : ''}`,
+        pos,
+      );
+    if (r.k === 'watch') {
+      const out = uncovered(roots, r.w);
+      if (out)
+        return full('BW5111', `baseline root ${out} was not watched for a while since the last check`, pos);
+    }
+    if (r.k === 'ev') for (const p of r.p) add(Buffer.from(p));
+  }
+  return {
+    mode: 'since-last',
+    position: pos,
+    state: st,
+    paths: [...paths.values()],
+    carried: st.paths.map((hex) => Buffer.from(hex, 'hex')),
+    lines: records.length,
+  };
+}

@@ -1,0 +1,97 @@
+// What a since-last check re-reads: from changed paths (journal and last check) to a key-ordered,
+// non-overlapping list of targets inside the scope. A changed path is re-read with everything
+// below it (a renamed or deleted directory moves or removes its whole subtree) and its parent
+// directory is re-read alone (a create, delete or rename changes the parent's times and size).
+// A path that differed (or could not be read) at the last check is re-read alone.
+import { kernelSpelling, under } from './since-last.js';
+import { pathToKey } from './path-key.js';
+
+export interface Target {
+  path: Buffer;
+  key: Buffer;
+  /** Re-read the path and everything below it; false: the entry alone. */
+  subtree: boolean;
+}
+
+/** key is `cover` or below it (the root '/' has key NUL and covers every key). */
+export function keyCovers(cover: Buffer, key: Buffer): boolean {
+  if (cover.length === 1 && cover[0] === 0) return true;
+  return (
+    key.equals(cover) ||
+    (key.length > cover.length && key[cover.length] === 0 && key.subarray(0, cover.length).equals(cover))
+  );
+}
+
+const FFFD = Buffer.from('\ufffd');
+
+/** The longest ancestor of p with no U+FFFD: a name the sensor could not decode is found by its directory. */
+function decodable(p: Buffer): Buffer {
+  const i = p.indexOf(FFFD);
+  if (i < 0) return p;
+  const slash = p.lastIndexOf(0x2f, i);
+  return slash <= 0 ? Buffer.from('/') : p.subarray(0, slash);
+}
+
+function parentOf(p: Buffer): Buffer {
+  const slash = p.lastIndexOf(0x2f);
+  return slash <= 0 ? Buffer.from('/') : p.subarray(0, slash);
+}
+
+export function buildTargets(
+  changed: Buffer[],
+  carried: Buffer[],
+  roots: string[],
+  excluded: (p: Buffer) => boolean,
+): Target[] {
+  const rootBufs = roots.map((r) => ({
+    root: r,
+    buf: Buffer.from(r),
+    alias: Buffer.from(kernelSpelling(r)),
+  }));
+  const out = new Map<string, Target>();
+  const isUnder = (p: Buffer, t: Buffer): boolean => under(p.toString('latin1'), t.toString('latin1'));
+  const isExcluded = (p: Buffer, root: Buffer): boolean => {
+    // The path or any directory between it and its root is excluded (walk skips the whole subtree).
+    for (let q = p; q.length > root.length; q = parentOf(q)) if (excluded(q)) return true;
+    return false;
+  };
+  const add = (path: Buffer, subtree: boolean): void => {
+    const key = pathToKey(path);
+    const id = key.toString('hex');
+    const had = out.get(id);
+    if (!had || (subtree && !had.subtree)) out.set(id, { path, key, subtree });
+  };
+  for (const raw of changed) {
+    let p = decodable(raw);
+    if (p.length > 1 && p[p.length - 1] === 0x2f) p = p.subarray(0, p.length - 1);
+    for (const r of rootBufs) {
+      // The kernel names paths with symlinks resolved; the baseline uses the root as written.
+      const q =
+        !r.alias.equals(r.buf) && isUnder(p, r.alias)
+          ? Buffer.concat([r.buf, p.subarray(r.alias.length)])
+          : p;
+      if (isUnder(q, r.buf)) {
+        if (isExcluded(q, r.buf)) continue;
+        add(q, true);
+        if (!q.equals(r.buf)) {
+          const parent = parentOf(q);
+          if (!isExcluded(parent, r.buf)) add(parent, false);
+        }
+      } else if (isUnder(r.buf, q)) add(r.buf, true);
+    }
+  }
+  // Entries that differed at the last check: each is re-read alone (an added or removed directory's
+  // children were listed too).
+  for (const p of carried)
+    for (const r of rootBufs) if (isUnder(p, r.buf) && !isExcluded(p, r.buf)) add(p, false);
+  const sorted = [...out.values()].sort((a, b) => Buffer.compare(a.key, b.key) || (a.subtree ? -1 : 1));
+  // Drop targets inside an earlier subtree: its keys are the subtree's key, then key + NUL + ...
+  const kept: Target[] = [];
+  let cover: Buffer | null = null;
+  for (const t of sorted) {
+    if (cover && keyCovers(cover, t.key)) continue;
+    kept.push(t);
+    cover = t.subtree ? t.key : null;
+  }
+  return kept;
+}
