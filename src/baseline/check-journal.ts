@@ -1,7 +1,8 @@
 // The journal side of `baseline check`: before the diff, whether this check can be a since-last
 // check and what it re-reads; after it, the position and differing paths saved for the next one.
 import { versionDigest } from './canonical.js';
-import { keyToPath } from './path-key.js';
+import { lstatSync, readdirSync } from 'node:fs';
+import { keyToPath, pathToKey } from './path-key.js';
 import { excludeMatcher } from './scope.js';
 import {
   mountsDigest,
@@ -61,7 +62,20 @@ export async function prepareCheck(
     recordOnly: !o.sinceLast,
   });
   if (plan.mode === 'full') return { position: plan.position, full: plan.why, stamp };
-  const targets = buildTargets(plan.paths, plan.carried, roots, excludeMatcher(exclude));
+  const children = (dir: Buffer): Buffer[] => {
+    let disk: Buffer[] = [];
+    try {
+      disk = readdirSync(dir, { encoding: 'buffer' });
+    } catch {
+      // gone or unreadable: the baseline's names still count
+    }
+    return [...disk, ...store.childNames(v.id, pathToKey(dir))];
+  };
+  const excluded = excludeMatcher(exclude);
+  let targets = buildTargets(plan.paths, plan.carried, roots, excluded, children);
+  const siblings = linkSiblings(store, v, targets);
+  if (siblings.length)
+    targets = buildTargets(plan.paths, [...plan.carried, ...siblings], roots, excluded, children);
   const trustStore = plan.state.store !== '' && plan.state.store === stamp;
   return {
     position: plan.position,
@@ -75,6 +89,27 @@ export async function prepareCheck(
     },
     stamp,
   };
+}
+
+/**
+ * A change to a hard-linked file shows on all its names, but the kernel names only the one used
+ * (and a new link changes the link count of the old names). For each target that is, or was at
+ * baseline time, a non-directory with more than one link, the baseline's other names of that
+ * inode are re-read too.
+ */
+function linkSiblings(store: BaselineStore, v: VersionRow, targets: Target[]): Buffer[] {
+  const inodes: { dev: bigint; ino: bigint }[] = [];
+  for (const t of targets) {
+    const old = store.entry(v.id, t.key);
+    if (old && old.type !== 'd' && old.nlink > 1) inodes.push({ dev: old.dev, ino: old.inode });
+    try {
+      const st = lstatSync(t.path, { bigint: true });
+      if (!st.isDirectory() && st.nlink > 1n) inodes.push({ dev: st.dev, ino: st.ino });
+    } catch {
+      // gone: the stored record above is what counts
+    }
+  }
+  return store.keysWithInodes(v.id, inodes).map(keyToPath);
 }
 
 /**

@@ -358,6 +358,53 @@ export class BaselineStore {
     }
   }
 
+  /**
+   * Keys of the entries of a version whose inode is one of `inodes` (same device): the other names
+   * of hard-linked files. A scan of the version's rows in SQLite (no decoding in JS).
+   */
+  keysWithInodes(version: number, inodes: { dev: bigint; ino: bigint }[]): Buffer[] {
+    if (inodes.length === 0) return [];
+    const out: Buffer[] = [];
+    const want = new Set(inodes.map((i) => `${i.dev}:${i.ino}`));
+    const inos = [...new Set(inodes.map((i) => i.ino))].map((ino) => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64LE(ino);
+      return b;
+    });
+    for (let i = 0; i < inos.length; i += 500) {
+      const part = inos.slice(i, i + 500);
+      const rows = this.db
+        .prepare(
+          `SELECT k, rec FROM entries WHERE version = ? AND substr(rec, 39, 8) IN (${part.map(() => '?').join(',')})`,
+        )
+        .raw(true)
+        .all(version, ...part) as [Buffer, Buffer][];
+      for (const [k, rec] of rows) {
+        const r = asBlob(rec);
+        if (r.length >= 58 && want.has(`${r.readBigUInt64LE(50)}:${r.readBigUInt64LE(38)}`))
+          out.push(asBlob(k));
+      }
+    }
+    return out;
+  }
+
+  /** Names (bytes) of the entries directly below a directory key, in a version. */
+  childNames(version: number, dirKey: Buffer): Buffer[] {
+    const root = dirKey.length === 1 && dirKey[0] === 0;
+    const lo = root ? dirKey : Buffer.concat([dirKey, Buffer.from([0])]);
+    const hi = root ? Buffer.from([1]) : Buffer.concat([dirKey, Buffer.from([1])]);
+    const keys = this.db
+      .prepare('SELECT k FROM entries WHERE version = ? AND k >= ? AND k < ?')
+      .pluck()
+      .all(version, lo, hi) as Buffer[];
+    const out: Buffer[] = [];
+    for (const k of keys) {
+      const rest = asBlob(k).subarray(lo.length);
+      if (rest.length > 0 && rest.indexOf(0) < 0) out.push(Buffer.from(rest));
+    }
+    return out;
+  }
+
   /** Decoded entries of a version in key order (show, export). */
   *entries(version: number): Generator<Entry & { pkg: string | null }> {
     for (const r of this.rows(version)) yield Object.assign(decodeEntry(r.key, r.rec), { pkg: r.pkg });

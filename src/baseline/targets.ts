@@ -11,6 +11,8 @@ export interface Target {
   key: Buffer;
   /** Re-read the path and everything below it; false: the entry alone. */
   subtree: boolean;
+  /** The baseline root it is under. */
+  root: Buffer;
 }
 
 /** key is `cover` or below it (the root '/' has key NUL and covers every key). */
@@ -24,12 +26,27 @@ export function keyCovers(cover: Buffer, key: Buffer): boolean {
 
 const FFFD = Buffer.from('\ufffd');
 
-/** The longest ancestor of p with no U+FFFD: a name the sensor could not decode is found by its directory. */
-function decodable(p: Buffer): Buffer {
-  const i = p.indexOf(FFFD);
-  if (i < 0) return p;
-  const slash = p.lastIndexOf(0x2f, i);
-  return slash <= 0 ? Buffer.from('/') : p.subarray(0, slash);
+/**
+ * The sensor gives paths as text: a name that is not valid UTF-8 arrives with U+FFFD in it. Such a
+ * path is matched against the names that exist on disk or in the baseline (`children`), component
+ * by component; with no match, its nearest exact ancestor is re-read whole.
+ */
+export function resolveLossy(p: Buffer, children: (dir: Buffer) => Buffer[]): Buffer[] {
+  if (p.indexOf(FFFD) < 0) return [p];
+  const parts = p.toString('utf8').split('/').filter(Boolean);
+  let cands: Buffer[] = [Buffer.from('/')];
+  for (const part of parts) {
+    const next: Buffer[] = [];
+    for (const dir of cands) {
+      const join = (name: Buffer): Buffer =>
+        Buffer.concat([dir, dir.length > 1 ? Buffer.from('/') : Buffer.alloc(0), name]);
+      if (!part.includes('\ufffd')) next.push(join(Buffer.from(part)));
+      else for (const n of children(dir)) if (n.toString('utf8') === part) next.push(join(n));
+    }
+    if (next.length === 0) return cands;
+    cands = next;
+  }
+  return cands;
 }
 
 function parentOf(p: Buffer): Buffer {
@@ -42,6 +59,7 @@ export function buildTargets(
   carried: Buffer[],
   roots: string[],
   excluded: (p: Buffer) => boolean,
+  children: (dir: Buffer) => Buffer[] = () => [],
 ): Target[] {
   const rootBufs = roots.map((r) => ({
     root: r,
@@ -55,14 +73,14 @@ export function buildTargets(
     for (let q = p; q.length > root.length; q = parentOf(q)) if (excluded(q)) return true;
     return false;
   };
-  const add = (path: Buffer, subtree: boolean): void => {
+  const add = (path: Buffer, subtree: boolean, root: Buffer): void => {
     const key = pathToKey(path);
     const id = key.toString('hex');
     const had = out.get(id);
-    if (!had || (subtree && !had.subtree)) out.set(id, { path, key, subtree });
+    if (!had || (subtree && !had.subtree)) out.set(id, { path, key, subtree, root });
   };
-  for (const raw of changed) {
-    let p = decodable(raw);
+  for (const raw of changed.flatMap((c) => resolveLossy(c, children))) {
+    let p = raw;
     if (p.length > 1 && p[p.length - 1] === 0x2f) p = p.subarray(0, p.length - 1);
     for (const r of rootBufs) {
       // The kernel names paths with symlinks resolved; the baseline uses the root as written.
@@ -72,18 +90,18 @@ export function buildTargets(
           : p;
       if (isUnder(q, r.buf)) {
         if (isExcluded(q, r.buf)) continue;
-        add(q, true);
+        add(q, true, r.buf);
         if (!q.equals(r.buf)) {
           const parent = parentOf(q);
-          if (!isExcluded(parent, r.buf)) add(parent, false);
+          if (!isExcluded(parent, r.buf)) add(parent, false, r.buf);
         }
-      } else if (isUnder(r.buf, q)) add(r.buf, true);
+      } else if (isUnder(r.buf, q)) add(r.buf, true, r.buf);
     }
   }
   // Entries that differed at the last check: each is re-read alone (an added or removed directory's
   // children were listed too).
   for (const p of carried)
-    for (const r of rootBufs) if (isUnder(p, r.buf) && !isExcluded(p, r.buf)) add(p, false);
+    for (const r of rootBufs) if (isUnder(p, r.buf) && !isExcluded(p, r.buf)) add(p, false, r.buf);
   const sorted = [...out.values()].sort((a, b) => Buffer.compare(a.key, b.key) || (a.subtree ? -1 : 1));
   // Drop targets inside an earlier subtree: its keys are the subtree's key, then key + NUL + ...
   const kept: Target[] = [];

@@ -103,11 +103,27 @@ export function* walk(roots: Buffer[], excluded: (path: Buffer) => boolean): Gen
  * root, a single target alone. Targets must be sorted by key and not nested (targets.ts).
  */
 export function* walkTargets(
-  targets: { path: Buffer; subtree: boolean }[],
+  targets: { path: Buffer; subtree: boolean; root: Buffer }[],
   excluded: (path: Buffer) => boolean,
 ): Generator<WalkItem> {
   for (const t of targets) {
+    if (!reachable(t.path, t.root)) continue;
     if (t.subtree) yield* walk([t.path], excluded);
     else yield { path: t.path };
+  }
+}
+
+/**
+ * Whether a full walk from `root` would reach `path`: it exists and every directory between them
+ * is a real directory (the walk never follows a symlink; a gone or unreadable one is not there).
+ */
+function reachable(path: Buffer, root: Buffer): boolean {
+  try {
+    lstatSync(path);
+    for (let i = path.lastIndexOf(0x2f); i > root.length; i = path.lastIndexOf(0x2f, i - 1))
+      if (!lstatSync(path.subarray(0, i)).isDirectory()) return false;
+    return path.equals(root) || lstatSync(root).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -1,0 +1,115 @@
+// `baseline check --since-last` with a real agent (fanotify): the tree is mutated in every way the
+// baseline tests know while the agent runs; the since-last check must run as such, re-read far
+// fewer entries, and report exactly what a full check reports. After an agent restart the next
+// --since-last must run full and say why (BW5108).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { IS_ROOT, needKernel } from '../helpers/kernel.js';
+import { bulwark, dirPolicy, removeDir, startAgent, tempDir, type TestAgent } from '../helpers/agent.js';
+import { buildTree, mismatches, mutateTree } from '../helpers/baseline-tree.js';
+import type { Change } from '../../src/baseline/types.js';
+
+interface CheckJson {
+  mode: string;
+  fullReason?: { code: string; reason: string };
+  sinceLast?: { targets: number; paths: number; content: string };
+  stats: { entries: number };
+  counts: Record<string, number>;
+  exit: number;
+  changes: { kind: Change['kind']; path: string | { b64: string }; attributes: Change['attributes'] }[];
+  problems: unknown[];
+}
+
+function check(state: string, key: string, extra: string[] = []): { j: CheckJson; stderr: string } {
+  const r = bulwark([
+    'baseline',
+    'check',
+    '--state-dir',
+    state,
+    '--pubkey',
+    key.replace(/\.key$/, '.pub'),
+    '--no-packages',
+    '--json',
+    ...extra,
+  ]);
+  assert.ok(r.code !== null && r.code < 32, `check failed (${r.code}): ${r.stderr}`);
+  return { j: JSON.parse(r.stdout) as CheckJson, stderr: r.stderr };
+}
+
+function asChanges(j: CheckJson): Change[] {
+  return j.changes.map((c) => ({
+    kind: c.kind,
+    path: typeof c.path === 'string' ? Buffer.from(c.path) : Buffer.from(c.path.b64, 'base64'),
+    attributes: c.attributes,
+  }));
+}
+
+/** What a full check and a since-last check must agree on. */
+function verdict(j: CheckJson): unknown {
+  return { counts: j.counts, exit: j.exit, changes: j.changes, problems: j.problems };
+}
+
+test('check --since-last re-reads only what the agent journalled and reports what a full check reports', async (t) => {
+  if (!needKernel(t, IS_ROOT, 'needs root (fanotify)')) return;
+  const dir = tempDir('bw-e2e-since-');
+  const tree = join(dir, 'tree');
+  buildTree(tree);
+  const key = join(dir, 'keys', 'signing.key');
+  const state = join(dir, 'state');
+  assert.equal(bulwark(['baseline', 'keygen', '--key', key]).code, 0);
+  const init = bulwark(['baseline', 'init', '--state-dir', state, '--key', key, '--no-packages', tree]);
+  assert.equal(init.code, 0, init.stderr);
+  const policies = { 'audit.yaml': dirPolicy({ name: 'tree-audit', dir: tree, action: 'Audit' }) };
+  const args = ['--set', `baseline.key=${key}`];
+  let agent: TestAgent | null = await startAgent({ dir, args, policies });
+  t.after(async () => {
+    await agent?.stop();
+    removeDir(dir);
+  });
+
+  // First check with the agent running: nothing to start from yet, so full, and it says why.
+  let r = check(state, key, ['--since-last']);
+  assert.equal(r.j.mode, 'full');
+  assert.equal(r.j.fullReason?.code, 'BW5112');
+  assert.match(r.stderr, /warning BW5112 full check ran: no earlier check/);
+  const entries = r.j.stats.entries;
+
+  const expected = mutateTree(tree);
+  const since = check(state, key, ['--since-last']).j;
+  assert.equal(since.mode, 'since-last', JSON.stringify(since.fullReason));
+  const full = check(state, key).j;
+  assert.equal(full.mode, 'full');
+  assert.deepEqual(verdict(since), verdict(full), 'since-last and full checks report the same');
+  assert.deepEqual(mismatches(asChanges(since), expected), []);
+  assert.ok(
+    since.stats.entries < entries / 2,
+    `since-last re-read ${since.stats.entries} of ${entries} entries`,
+  );
+
+  // No change since: the differences of the last check are re-read and still reported.
+  const again = check(state, key, ['--since-last']).j;
+  assert.equal(again.mode, 'since-last');
+  assert.deepEqual(verdict(again), verdict(full));
+
+  // A restart: changes made while no agent ran are in no journal, so the next check runs full.
+  await agent.stop();
+  agent = null;
+  bulwark([
+    'baseline',
+    'check',
+    '--state-dir',
+    state,
+    '--pubkey',
+    key.replace(/\.key$/, '.pub'),
+    '--no-packages',
+  ]);
+  agent = await startAgent({ dir, args, policies });
+  r = check(state, key, ['--since-last']);
+  assert.equal(r.j.mode, 'full');
+  assert.equal(r.j.fullReason?.code, 'BW5108');
+  assert.match(r.stderr, /warning BW5108 full check ran: the agent restarted since the last check/);
+  assert.deepEqual(verdict(r.j), verdict(full));
+  // ... and the one after that is a since-last check again.
+  assert.equal(check(state, key, ['--since-last']).j.mode, 'since-last');
+});
