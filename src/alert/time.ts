@@ -12,8 +12,17 @@ function toMicros(t: TimeInput): bigint {
   return BigInt(Math.round(ms * 1000));
 }
 
+/** Nanoseconds as decimal digits with a whole second or more: split as text, no BigInt. */
+const NS_DIGITS = /^[1-9]\d{9,}$/;
+
 /** `YYYY-MM-DDTHH:MM:SS.ffffffZ` for a time (strings and bigints are nanoseconds). */
 export function updatedTime(t: TimeInput): string {
+  if (typeof t === 'string' && t.length <= 19 && NS_DIGITS.test(t)) {
+    // The event path's common case (sensor times); 19 digits stay below 2^63 and the seconds part
+    // (≤ 10 digits) is exact as a double.
+    const iso = new Date(Number(t.slice(0, -9)) * 1000).toISOString();
+    return `${iso.slice(0, 19)}.${t.slice(-9, -3)}Z`;
+  }
   const us = toMicros(t);
   const secs = us / 1_000_000n;
   const frac = us % 1_000_000n;
@@ -23,6 +32,7 @@ export function updatedTime(t: TimeInput): string {
 
 /** Unix seconds (floor) for a time (strings and bigints are nanoseconds). */
 export function unixSeconds(t: TimeInput): number {
+  if (typeof t === 'string' && t.length <= 19 && NS_DIGITS.test(t)) return Number(t.slice(0, -9));
   return Number(toMicros(t) / 1_000_000n);
 }
 

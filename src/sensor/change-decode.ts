@@ -72,21 +72,19 @@ export function decodeChange(f: ChangeFrame): ChangeEvent[] {
   const mask = Number(f.mask & 0xffffffffn);
   const dir = (mask & FAN.ondir) !== 0;
   const proc = procOf(f);
-  const base = {
-    kind: 'change' as const,
-    source: 'fanotify' as const,
-    timeNs: f.timeNs.toString(),
-    mask,
-    path: f.path,
-  };
+  const timeNs = f.timeNs.toString();
+  const partial = (f.flags & CHG_FLAG.pathPartial) !== 0;
   const out: ChangeEvent[] = [];
-  const push = (op: Operation, extra: Partial<ChangeEvent> = {}): void => {
-    const ev: ChangeEvent = { ...base, op, ...extra };
+  // Built field by field (no object spread): this runs for every change event.
+  const push = (op: Operation, secondPath?: string, opCandidates?: Operation[]): void => {
+    const ev: ChangeEvent = { kind: 'change', source: 'fanotify', timeNs, mask, path: f.path, op };
+    if (secondPath !== undefined) ev.secondPath = secondPath;
+    if (opCandidates !== undefined) ev.opCandidates = opCandidates;
     if (proc) ev.proc = proc;
-    if (f.flags & CHG_FLAG.pathPartial) ev.pathPartial = true;
+    if (partial) ev.pathPartial = true;
     out.push(ev);
   };
-  if (mask & FAN.rename) push('rename', { secondPath: f.path2 });
+  if (mask & FAN.rename) push('rename', f.path2);
   if (mask & FAN.create) {
     let op: Operation = dir ? 'mkdir' : 'create';
     if (!dir && f.flags & CHG_FLAG.stat) {
@@ -96,7 +94,7 @@ export function decodeChange(f: ChangeFrame): ChangeEvent[] {
     push(op);
   }
   if (mask & FAN.modify) push('write');
-  if (mask & FAN.attrib) push('chmod', { opCandidates: ATTRIB_OPS });
+  if (mask & FAN.attrib) push('chmod', undefined, ATTRIB_OPS);
   if (mask & FAN.delete) push(dir ? 'rmdir' : 'unlink');
   return out;
 }

@@ -83,24 +83,28 @@ export class FileSink implements SinkBackend {
   async write(batch: readonly Alert[]): Promise<void> {
     await this.followPath();
     if (!this.fh) throw Object.assign(new Error(`${this.path} is not open`), { code: 'EBADF' });
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    for (const a of batch) {
-      const line = Buffer.from(formatAlert(a, this.format));
-      if (
-        this.regular &&
-        this.size + pendingBytes + line.length > this.maxBytes &&
-        this.size + pendingBytes > 0
-      ) {
-        await this.writeOut(pending, pendingBytes);
-        pending = [];
-        pendingBytes = 0;
-        await this.rotate();
+    // Common case: the whole batch fits before the rotation threshold, so it is encoded and
+    // written as one buffer. Otherwise it is cut line by line at the threshold.
+    const text = batch.map((a) => formatAlert(a, this.format)).join('');
+    const whole = Buffer.from(text);
+    if (!this.regular || this.size + whole.length <= this.maxBytes) {
+      await this.writeOut([whole], whole.length);
+    } else {
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      for (const a of batch) {
+        const line = Buffer.from(formatAlert(a, this.format));
+        if (this.size + pendingBytes + line.length > this.maxBytes && this.size + pendingBytes > 0) {
+          await this.writeOut(pending, pendingBytes);
+          pending = [];
+          pendingBytes = 0;
+          await this.rotate();
+        }
+        pending.push(line);
+        pendingBytes += line.length;
       }
-      pending.push(line);
-      pendingBytes += line.length;
+      await this.writeOut(pending, pendingBytes);
     }
-    await this.writeOut(pending, pendingBytes);
     if (this.fsync) await this.fh.sync();
   }
 

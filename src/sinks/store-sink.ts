@@ -1,12 +1,13 @@
 // Store sink: batches of alerts committed to the SQLite store, one transaction each. By default
 // the connection lives in a worker thread (store-worker.ts), so SQLite's synchronous work
-// (inserts, pruning, WAL checkpoints) never stalls the event loop; the rows, JSON included, are
-// made here and posted. `inline: true` (or an injected clock, which cannot cross threads) keeps the
+// (inserts, pruning, WAL checkpoints) never stalls the event loop; the rows are made here and
+// posted packed into two strings per batch (packRows), which cross the thread as flat copies. `inline: true` (or an injected clock, which cannot cross threads) keeps the
 // connection on this thread. A failed commit (SQLITE_FULL, SQLITE_READONLY, I/O error, a crashed
 // worker) rejects the batch: the runner counts it under that code and reopens.
 import { Worker } from 'node:worker_threads';
 import type { Alert } from '../alert/types.js';
-import { AlertStore, toRow, type StoreOptions, type StoreSummary } from './store.js';
+import { formatJson } from '../alert/format.js';
+import { AlertStore, packRows, type PackedRows, type StoreOptions, type StoreSummary } from './store.js';
 import type { SinkBackend } from './types.js';
 
 export interface StoreSinkOptions extends StoreOptions {
@@ -95,7 +96,7 @@ export class StoreSink implements SinkBackend {
     }
   }
 
-  private call(msg: { op: 'insert'; rows: unknown[] } | { op: 'close' }): Promise<Reply> {
+  private call(msg: { op: 'insert'; rows: PackedRows } | { op: 'close' }): Promise<Reply> {
     const worker = this.worker;
     if (!worker)
       return Promise.reject(Object.assign(new Error('store worker is not running'), { code: 'EWORKER' }));
@@ -112,7 +113,8 @@ export class StoreSink implements SinkBackend {
       this.pruned += (this.store as AlertStore).insert(batch);
       return;
     }
-    const r = await this.call({ op: 'insert', rows: batch.map(toRow) });
+    // The JSON lines are already rendered (and cached) for the other sinks.
+    const r = await this.call({ op: 'insert', rows: packRows(batch, formatJson) });
     if (!r.ok) throw replyError(r);
     this.pruned += r.pruned ?? 0;
   }

@@ -1,11 +1,12 @@
 // The store sink's worker thread: owns the SQLite connection so that transactions, pruning and
 // WAL checkpoints never run on the agent's event loop. Protocol (structured clone):
-//   in:  { id, op: 'insert', rows: StoreRow[] } | { id, op: 'close' }
+//   in:  { id, op: 'insert', rows: PackedRows } | { id, op: 'close' }
+//        (PackedRows: two flat strings per batch, see packRows in store.ts)
 //   out: { id, ok: true, pruned } | { id, ok: false, code, message }; on startup { id: 0, ok }.
 import { parentPort, workerData } from 'node:worker_threads';
-import { AlertStore, type StoreOptions, type StoreRow } from './store.js';
+import { AlertStore, unpackRows, type PackedRows, type StoreOptions } from './store.js';
 
-type Request = { id: number; op: 'insert'; rows: StoreRow[] } | { id: number; op: 'close' };
+type Request = { id: number; op: 'insert'; rows: PackedRows } | { id: number; op: 'close' };
 
 const port = parentPort;
 if (!port) throw new Error('store-worker must run in a worker thread');
@@ -32,7 +33,8 @@ try {
 port.on('message', (m: Request) => {
   if (!store) return port.postMessage(failure(m.id, new Error('store is not open')));
   try {
-    if (m.op === 'insert') port.postMessage({ id: m.id, ok: true, pruned: store.insertRows(m.rows) });
+    if (m.op === 'insert')
+      port.postMessage({ id: m.id, ok: true, pruned: store.insertRows(unpackRows(m.rows)) });
     else {
       store.close();
       store = undefined;

@@ -62,3 +62,17 @@ test('UpdatedTime has six fractional digits, from nanoseconds or milliseconds', 
   assert.equal(alertMicros({ Timestamp: 7 }), 7_000_000);
   assert.equal(headerTime('2023-10-03T06:56:50.829165Z'), '2023-10-03 06:56:50.829165');
 });
+
+test('UpdatedTime and Timestamp from decimal nanoseconds agree with BigInt arithmetic', () => {
+  // The event path splits the digits as text; the bigint input goes through BigInt division.
+  const samples = ['1000000000', '1999999999', '9223372036854775807', '1696316210000000000'];
+  for (let i = 0; i < 2000; i++) {
+    const ns =
+      BigInt(Math.floor(Math.random() * 4e9)) * 1_000_000_000n + BigInt(Math.floor(Math.random() * 1e9));
+    if (ns >= 1_000_000_000n) samples.push(ns.toString());
+  }
+  for (const s of samples) {
+    assert.equal(updatedTime(s), updatedTime(BigInt(s)), s);
+    assert.equal(unixSeconds(s), unixSeconds(BigInt(s)), s);
+  }
+});

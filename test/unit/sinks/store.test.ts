@@ -7,7 +7,16 @@ import { compileFilter, parseSince, type AlertFilterSpec } from '../../../src/al
 import type { Alert } from '../../../src/alert/types.js';
 import { isBulwarkError } from '../../../src/common/errors.js';
 import { createSinks } from '../../../src/sinks/fanout.js';
-import { AlertStore, openStore, readStoreSummary, storePath } from '../../../src/sinks/store.js';
+import { formatJson } from '../../../src/alert/format.js';
+import {
+  AlertStore,
+  openStore,
+  packRows,
+  readStoreSummary,
+  storePath,
+  toRow,
+  unpackRows,
+} from '../../../src/sinks/store.js';
 import { numberedAlert } from '../../helpers/alerts.js';
 
 function tmp(t: { after: (f: () => void) => void }): string {
@@ -265,4 +274,18 @@ test('readStoreSummary: null without a store, the counts with one (what bulwark 
   assert.equal(sum.path, storePath(dir));
   assert.deepEqual([sum.rows, sum.alerts, sum.logs, sum.inserted], [2, 1, 1, 2]);
   assert.ok(sum.lastTimeUs !== null && sum.firstTimeUs !== null && sum.lastTimeUs > sum.firstTimeUs);
+});
+
+test('store batches packed for the worker unpack to the same rows, odd characters included', () => {
+  const alerts = corpus(50, Date.UTC(2026, 10, 28));
+  // Names a file system allows (newline, separators, non-ASCII), and a NUL no column may hold.
+  alerts[3] = { ...alerts[3], Resource: '/etc/new\nline \u001f\u00e9\u{1F600}' };
+  alerts[4] = { ...alerts[4], Labels: 'a=b\u0000c' };
+  const rows = unpackRows(packRows(alerts, formatJson));
+  const want = alerts.map(toRow);
+  want[4][9] = 'a=b\ufffdc';
+  assert.deepEqual(rows, want);
+  assert.deepEqual(unpackRows(packRows([], formatJson)), []);
+  const bad = packRows(alerts.slice(0, 2), formatJson);
+  assert.throws(() => unpackRows({ ...bad, count: 3 }), /malformed store batch/);
 });
