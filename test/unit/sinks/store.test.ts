@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileFilter, parseSince, type AlertFilterSpec } from '../../../src/alert/filter.js';
@@ -288,4 +288,25 @@ test('store batches packed for the worker unpack to the same rows, odd character
   assert.deepEqual(unpackRows(packRows([], formatJson)), []);
   const bad = packRows(alerts.slice(0, 2), formatJson);
   assert.throws(() => unpackRows({ ...bad, count: 3 }), /malformed store batch/);
+});
+
+/** Nice values of this process's threads (field 19 of /proc/self/task/<tid>/stat). */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+test('the store worker thread runs at a lower CPU priority than the event loop', async (t) => {
+  const dir = tmp(t);
+  const before = threadNices().filter((n) => n === 5).length;
+  const sinks = createSinks({ store: { stateDir: dir } });
+  t.after(() => sinks.close());
+  await sinks.open();
+  sinks.write(numberedAlert(1));
+  assert.equal(await sinks.flush(10_000), true);
+  assert.equal(sinks.stats().sinks[0].delivered, 1);
+  assert.equal(threadNices().filter((n) => n === 5).length, before + 1, 'one more thread at nice 5');
+  assert.equal(threadNices()[0], 0, 'the main thread keeps its priority');
 });
