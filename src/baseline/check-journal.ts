@@ -99,16 +99,20 @@ export async function prepareCheck(
  */
 function linkSiblings(store: BaselineStore, v: VersionRow, targets: Target[]): Buffer[] {
   const inodes: { dev: bigint; ino: bigint }[] = [];
-  for (const t of targets) {
-    const old = store.entry(v.id, t.key);
-    if (old && old.type !== 'd' && old.nlink > 1) inodes.push({ dev: old.dev, ino: old.inode });
+  const stored = store.linkInfo(
+    v.id,
+    targets.map((t) => t.key),
+  );
+  targets.forEach((t, i) => {
+    const old = stored[i];
+    if (old && old.type !== 'd' && old.nlink > 1) inodes.push({ dev: old.dev, ino: old.ino });
     try {
       const st = lstatSync(t.path, { bigint: true });
       if (!st.isDirectory() && st.nlink > 1n) inodes.push({ dev: st.dev, ino: st.ino });
     } catch {
       // gone: the stored record above is what counts
     }
-  }
+  });
   return store.keysWithInodes(v.id, inodes).map(keyToPath);
 }
 

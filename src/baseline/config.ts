@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatDiagnostic } from '../common/diagnostic.js';
 import { BulwarkError } from '../common/errors.js';
-import { loadConfig } from '../config/index.js';
+import { DEFAULT_CONFIG_FILE, defaultConfig, loadConfig } from '../config/index.js';
 import { defaultKeyFile, pubFileFor } from './signing.js';
 import { DIGEST_ALGOS, type DigestAlgo } from './types.js';
 
@@ -64,10 +64,15 @@ export function parseDigests(text: string | string[], where = '--digest'): Diges
 }
 
 export function loadSettings(flags: SettingsFlags): BaselineSettings {
-  const r = loadConfig({
-    ...(flags.config ? { file: flags.config } : {}),
-    ...(flags.defaults ? {} : { defaultFile: null }),
-  });
+  // Without a file to read, the settings are the defaults: skip the loader (and the schema
+  // compile it does for the empty flag layer, ~80 ms of every baseline command's start).
+  const noFile = !flags.config && !(flags.defaults && existsSync(DEFAULT_CONFIG_FILE));
+  const r = noFile
+    ? { config: defaultConfig(), diagnostics: [], file: undefined }
+    : loadConfig({
+        ...(flags.config ? { file: flags.config } : {}),
+        ...(flags.defaults ? {} : { defaultFile: null }),
+      });
   if (r.file && !existsSync(r.file))
     throw new BulwarkError('FILE_NOT_FOUND', `config ${r.file}: no such file`);
   const errors = r.diagnostics.filter((d) => d.level === 'error');

@@ -97,6 +97,9 @@ function timed(): () => number {
   return () => (performance.now() - t) / 1000;
 }
 
+/** Since-last checks with at most this many targets read on the main thread (no worker start-up). */
+const INLINE_TARGETS = 5000;
+
 function scanOf(
   o: RunOptions,
   scope: StoredScope,
@@ -108,7 +111,7 @@ function scanOf(
   return scanRows({
     roots: scope.roots.map((r) => Buffer.from(r)),
     excluded,
-    ...(targets ? { items: walkTargets(targets, excluded) } : {}),
+    ...(targets ? { items: walkTargets(targets, excluded), inline: targets.length <= INLINE_TARGETS } : {}),
     algos,
     ...(o.workers ? { workers: o.workers } : {}),
     onProgress: (p) => {

@@ -6,6 +6,8 @@ import { cpus } from 'node:os';
 import { WorkerPool } from './worker-pool.js';
 import { walk, type WalkItem } from './walk.js';
 import { decodeEntry, encodeEntry, recordType, type Row } from './record.js';
+import { loadNative } from './native.js';
+import { readEntry, type ReadContext } from './read-entry.js';
 import type { DigestAlgo } from './types.js';
 
 export interface ScanOptions {
@@ -21,6 +23,11 @@ export interface ScanOptions {
   onProgress?: (p: ScanProgress) => void;
   /** Paths to read instead of walking the roots (since-last targets), in key order. */
   items?: Iterator<WalkItem>;
+  /**
+   * Read on this thread, without workers: for a few thousand paths (a since-last check) starting
+   * the workers costs more than the reading.
+   */
+  inline?: boolean;
 }
 
 export interface ScanProgress {
@@ -58,8 +65,51 @@ function unpack(packed: Uint8Array, count: number): Array<Row | null> {
   return out;
 }
 
+/** A walk item read into a row (null: vanished), with the listing error folded into its record. */
+function rowOf(item: WalkItem, row: Row | null): Row | null {
+  if (!row || !item.error) return row;
+  // A directory that could not be listed: the reason goes into its record.
+  const e = decodeEntry(row.key, row.rec);
+  e.error = e.error ? `${e.error}; ${item.error}` : item.error;
+  return { key: row.key, rec: encodeEntry(e) };
+}
+
+async function* scanInline(opts: ScanOptions): AsyncGenerator<Row[]> {
+  const ctx: ReadContext = {
+    algos: opts.algos,
+    buf: Buffer.allocUnsafe(1 << 20),
+    native: loadNative(),
+    noatime: true,
+    wantAttrs: opts.wantAttrs ?? true,
+  };
+  const walker = opts.items ?? walk(opts.roots, opts.excluded);
+  const progress: ScanProgress = { entries: 0, files: 0, bytes: 0, done: false };
+  let out: Row[] = [];
+  for (let n = walker.next(); !n.done; n = walker.next()) {
+    const r = readEntry(n.value.path, ctx);
+    progress.bytes += r.bytes;
+    const row = rowOf(n.value, r.entry ? { key: r.entry.key, rec: encodeEntry(r.entry) } : null);
+    if (!row) continue;
+    progress.entries++;
+    if (recordType(row.rec) === 'f') progress.files++;
+    out.push(row);
+    if (out.length >= (opts.batchSize ?? 128)) {
+      opts.onProgress?.(progress);
+      yield out;
+      out = [];
+    }
+  }
+  if (out.length) yield out;
+  progress.done = true;
+  opts.onProgress?.(progress);
+}
+
 /** Scans the scope and yields rows in key order, a batch at a time. Always stops its workers. */
 export async function* scanRows(opts: ScanOptions): AsyncGenerator<Row[]> {
+  if (opts.inline) {
+    yield* scanInline(opts);
+    return;
+  }
   const pool = new WorkerPool(
     opts.workers ?? defaultWorkers(),
     { algos: opts.algos, wantAttrs: opts.wantAttrs ?? true, bufferSize: 1 << 20 },
@@ -100,15 +150,9 @@ export async function* scanRows(opts: ScanOptions): AsyncGenerator<Row[]> {
       const rows = unpack(r.packed, head.items.length);
       const out: Row[] = [];
       for (let i = 0; i < rows.length; i++) {
-        let row = rows[i];
-        if (!row) continue; // vanished between listing and lstat: simply not there
-        const walkErr = head.items[i].error;
-        if (walkErr) {
-          // A directory that could not be listed: the reason goes into its record.
-          const e = decodeEntry(row.key, row.rec);
-          e.error = e.error ? `${e.error}; ${walkErr}` : walkErr;
-          row = { key: row.key, rec: encodeEntry(e) };
-        }
+        // null: vanished between listing and lstat, simply not there
+        const row = rowOf(head.items[i], rows[i]);
+        if (!row) continue;
         progress.entries++;
         if (recordType(row.rec) === 'f') progress.files++;
         out.push(row);

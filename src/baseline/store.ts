@@ -336,6 +336,7 @@ export class BaselineStore {
    */
   *rowsIn(version: number, targets: { key: Buffer; subtree: boolean }[]): Generator<StoredRow> {
     const one = this.db.prepare('SELECT k, rec, pkg FROM entries WHERE version = ? AND k = ?').raw(true);
+    // [key, key + 0x01): the key itself and every key + NUL + ... (its subtree), nothing else.
     const below = this.db
       .prepare('SELECT k, rec, pkg FROM entries WHERE version = ? AND k >= ? AND k < ? ORDER BY k')
       .raw(true);
@@ -349,12 +350,13 @@ export class BaselineStore {
         yield* this.rows(version);
         continue;
       }
-      const r = one.get(version, t.key) as [Buffer, Buffer, string | null] | undefined;
-      if (r) yield row(r);
-      if (!t.subtree) continue;
-      const lo = Buffer.concat([t.key, Buffer.from([0])]);
+      if (!t.subtree) {
+        const r = one.get(version, t.key) as [Buffer, Buffer, string | null] | undefined;
+        if (r) yield row(r);
+        continue;
+      }
       const hi = Buffer.concat([t.key, Buffer.from([1])]);
-      for (const x of below.all(version, lo, hi) as [Buffer, Buffer, string | null][]) yield row(x);
+      for (const x of below.all(version, t.key, hi) as [Buffer, Buffer, string | null][]) yield row(x);
     }
   }
 
@@ -386,6 +388,26 @@ export class BaselineStore {
       }
     }
     return out;
+  }
+
+  /** Type, link count, device and inode of stored entries, by key, without decoding (absent: null). */
+  linkInfo(
+    version: number,
+    keys: Buffer[],
+  ): ({ type: string; nlink: number; dev: bigint; ino: bigint } | null)[] {
+    const q = this.db.prepare('SELECT rec FROM entries WHERE version = ? AND k = ?').pluck();
+    return keys.map((k) => {
+      const v = q.get(version, k) as Buffer | undefined;
+      if (v === undefined) return null;
+      const r = asBlob(v);
+      if (r.length < 58) return null;
+      return {
+        type: String.fromCharCode(r[1]),
+        nlink: r.readUInt32LE(46),
+        dev: r.readBigUInt64LE(50),
+        ino: r.readBigUInt64LE(38),
+      };
+    });
   }
 
   /** Names (bytes) of the entries directly below a directory key, in a version. */

@@ -106,8 +106,9 @@ export function* walkTargets(
   targets: { path: Buffer; subtree: boolean; root: Buffer }[],
   excluded: (path: Buffer) => boolean,
 ): Generator<WalkItem> {
+  const dirs = new Map<string, boolean>();
   for (const t of targets) {
-    if (!reachable(t.path, t.root)) continue;
+    if (!reachable(t.path, t.root, dirs)) continue;
     if (t.subtree) yield* walk([t.path], excluded);
     else yield { path: t.path };
   }
@@ -117,12 +118,21 @@ export function* walkTargets(
  * Whether a full walk from `root` would reach `path`: it exists and every directory between them
  * is a real directory (the walk never follows a symlink; a gone or unreadable one is not there).
  */
-function reachable(path: Buffer, root: Buffer): boolean {
+function reachable(path: Buffer, root: Buffer, dirs: Map<string, boolean>): boolean {
+  // dirOk(d): d is a real directory and so is every directory from it up to the root (memoised).
+  const dirOk = (d: Buffer): boolean => {
+    const k = d.toString('latin1');
+    let ok = dirs.get(k);
+    if (ok === undefined) {
+      ok = lstatSync(d, { throwIfNoEntry: false })?.isDirectory() ?? false;
+      if (ok && d.length > root.length) ok = dirOk(d.subarray(0, Math.max(1, d.lastIndexOf(0x2f))));
+      dirs.set(k, ok);
+    }
+    return ok;
+  };
   try {
-    lstatSync(path);
-    for (let i = path.lastIndexOf(0x2f); i > root.length; i = path.lastIndexOf(0x2f, i - 1))
-      if (!lstatSync(path.subarray(0, i)).isDirectory()) return false;
-    return path.equals(root) || lstatSync(root).isDirectory();
+    if (!lstatSync(path, { throwIfNoEntry: false })) return false;
+    return path.equals(root) || dirOk(path.subarray(0, Math.max(1, path.lastIndexOf(0x2f))));
   } catch {
     return false;
   }
