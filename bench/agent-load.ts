@@ -168,6 +168,7 @@ async function main(): Promise<void> {
     pipeline: Record<string, number>;
     sinks: { totals: Record<string, number> };
     sensors: { lost: number; gaps: number }[];
+    delivery?: Record<string, { count: number; p50Ms: number; p99Ms: number; maxMs: number }>;
   } | null;
   agent.kill('SIGTERM');
   await new Promise((r) => agent.once('exit', r));
@@ -215,6 +216,10 @@ async function main(): Promise<void> {
   console.log(
     `latency write→file sink: p50 ${q(0.5).toFixed(2)} ms, p99 ${q(0.99).toFixed(2)} ms, max ${lat.length ? lat[lat.length - 1].toFixed(2) : 'n/a'} ms`,
   );
+  for (const [sink, d] of Object.entries(st?.delivery ?? {}))
+    console.log(
+      `agent's view, sensor read→${sink} committed: ${d.count} alerts, p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms, max ${d.maxMs} ms`,
+    );
   // The helper stamps events when it reads them (CLOCK_REALTIME, µs in UpdatedTime); the split is
   // as good as the two clocks agree (same host clock, sub-millisecond).
   console.log(

@@ -3,7 +3,7 @@
 // The agent, the sinks and the API call the typed methods below; names and labels are documented in
 // docs/metrics.md. Label values must come from small fixed sets (operations, verdicts, sink
 // names), never from paths or pids.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type BaselineResult = 'clean' | 'drift' | 'error';
 
@@ -28,6 +28,8 @@ export class Metrics {
   private readonly grpcClients: Gauge<'rpc'>;
   private readonly grpcSent: Counter<'rpc'>;
   private readonly policyChanges: Counter<'scope' | 'type' | 'status'>;
+  private readonly delivery: Histogram<'sink'>;
+  private readonly deliveryBySink = new Map<string, Histogram.Internal<'sink'>>();
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -109,6 +111,13 @@ export class Metrics {
       labelNames: ['scope', 'type', 'status'],
       registers,
     });
+    this.delivery = new Histogram({
+      name: 'bulwark_alert_delivery_seconds',
+      help: 'Age of an alert when its sink committed it: from when the sensor read the kernel event (the alert time) to the write or transaction completing, by sink.',
+      labelNames: ['sink'],
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
     if (options.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'bulwark_' });
   }
@@ -121,6 +130,16 @@ export class Metrics {
   /** Events or alerts lost: counted, never silent. */
   drop(cause: string, sink: string, n = 1): void {
     this.drops.inc({ cause, sink }, n);
+  }
+
+  /** Ages (ms) of alerts a sink committed (see DeliveryLatency in the agent). */
+  alertDelivery(sink: string, agesMs: readonly number[]): void {
+    let h = this.deliveryBySink.get(sink);
+    if (!h) {
+      h = this.delivery.labels({ sink });
+      this.deliveryBySink.set(sink, h);
+    }
+    for (const ms of agesMs) h.observe(ms / 1000);
   }
 
   /** Sets a queue's depth now; for queues that are cheaper to sample, use watchQueue. */

@@ -38,6 +38,7 @@ import { Attribution } from './attribution.js';
 import { Pipeline } from './pipeline.js';
 import { PolicyManager, describeErrors, type ReloadOutcome } from './policy-manager.js';
 import { openSensors, type SensorSelection } from './sensors.js';
+import { DeliveryLatency, type LatencySummary } from './delivery-latency.js';
 import { sinksConfig } from './sinks-config.js';
 import { AlertBus } from './alert-bus.js';
 import { BaselineRecheck } from './baseline-recheck.js';
@@ -63,6 +64,8 @@ export interface AgentStatus {
   })[];
   pipeline: ReturnType<Pipeline['stats']>;
   sinks: ReturnType<SinkSet['stats']> | null;
+  /** Per sink: alerts committed since start and their age at commit (sensor read → sink), ms. */
+  delivery: Record<string, LatencySummary>;
   sensors: ReturnType<SensorBackend['stats']>[];
   throttle: ReturnType<AlertThrottle['stats']>;
   lastPolicyError: string | null;
@@ -76,6 +79,7 @@ export class Agent {
   private control: ControlServer | null = null;
   private policies!: PolicyManager;
   private sinks: SinkSet | null = null;
+  private readonly delivery = new DeliveryLatency();
   private readonly bus = new AlertBus();
   /** Prometheus metrics, served on the HTTP API when it is on. */
   readonly metrics = new Metrics();
@@ -142,6 +146,10 @@ export class Agent {
     // 4. sinks and throttle
     this.sinks = createSinks({
       ...sinksConfig(cfg),
+      onLatency: (sink, _queuedMs, agesMs) => {
+        this.delivery.record(sink, agesMs);
+        this.metrics.alertDelivery(sink, agesMs);
+      },
       onEvent: (e) => {
         if (e.kind === 'dropped') this.metrics.drop(e.cause, e.sink, e.count);
         else if (e.kind === 'failed')
@@ -457,6 +465,7 @@ export class Agent {
       })),
       pipeline: this.pipeline.stats(),
       sinks: this.sinks?.stats() ?? null,
+      delivery: this.delivery.summary(),
       sensors: this.selection?.backends.map((b) => b.stats()) ?? [],
       throttle: this.throttle.stats(),
       lastPolicyError: this.lastPolicyError,

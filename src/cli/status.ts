@@ -21,6 +21,10 @@ function render(s: AgentStatus): string {
     `events: ${p.events} (denials ${p.denials}, changes ${p.changes}, gaps ${p.gaps}); alerts ${p.alerts}; throttled ${p.throttled}; attribution ${(p.attribution * 100).toFixed(1)}% complete`,
   );
   lines.push(`sink drops: ${drops}; sensor lost records: ${s.sensors.reduce((n, x) => n + x.lost, 0)}`);
+  for (const [sink, d] of Object.entries(s.delivery ?? {}))
+    lines.push(
+      `  ${sink}: ${d.count} alerts; sensor → committed p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms, max ${d.maxMs} ms`,
+    );
   for (const n of s.sensor.notes) lines.push(`note: ${n}`);
   if (s.lastPolicyError)
     lines.push(`last policy change was rejected (old rules in force):\n${s.lastPolicyError}`);

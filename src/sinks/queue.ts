@@ -2,6 +2,7 @@
 // the alert is dropped and counted. A drain loop hands batches to the backend; a failed batch is
 // counted under its error code and the backend is reopened with exponential backoff, while new
 // alerts keep queueing (up to capacity). Nothing is lost without being counted.
+import { alertMicros } from '../alert/time.js';
 import type { Alert } from '../alert/types.js';
 import type { LatencyObserver, QueueOptions, SinkBackend, SinkEvent, SinkState, SinkStats } from './types.js';
 
@@ -207,9 +208,11 @@ export class SinkRunner {
         this.backoff = this.backoffMin;
         if (this.opts.onLatency) {
           const now = performance.now();
+          const wallUs = (performance.timeOrigin + now) * 1000;
           this.opts.onLatency(
             this.name,
             batch.map((e) => now - e.t),
+            batch.map((e) => (wallUs - alertMicros(e.alert)) / 1000),
           );
         }
       }

@@ -64,5 +64,13 @@ export type SinkEvent =
   | { kind: 'recovered'; sink: string; downMs: number }
   | { kind: 'dropped'; sink: string; cause: string; count: number };
 
-/** Called after every committed batch with the write()→commit latency of each alert, in ms. */
-export type LatencyObserver = (sink: string, latenciesMs: readonly number[]) => void;
+/**
+ * Called after every committed batch with, for each alert, the write()→commit latency (ms) and
+ * the alert's age at commit (ms): commit wall time minus the alert's own time (UpdatedTime, which
+ * for a kernel event is when the sensor read it), so the whole event path is covered.
+ */
+export type LatencyObserver = (
+  sink: string,
+  latenciesMs: readonly number[],
+  agesMs: readonly number[],
+) => void;

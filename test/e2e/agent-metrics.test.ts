@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { IS_ROOT, needKernel } from '../helpers/kernel.js';
 import { landlockAbi } from '../../src/sensor/index.js';
-import { dirPolicy, removeDir, runWorkload, sleep, startAgent, tempDir } from '../helpers/agent.js';
+import { bulwark, dirPolicy, removeDir, runWorkload, sleep, startAgent, tempDir } from '../helpers/agent.js';
 
 test('metrics, health and readiness of a running agent', async (t) => {
   if (!needKernel(t, IS_ROOT && landlockAbi() >= 7, 'needs root and Landlock ABI 7')) return;
@@ -41,4 +41,20 @@ test('metrics, health and readiness of a running agent', async (t) => {
   assert.match(text, /bulwark_ruleset_policies 1\b/);
   assert.match(text, /bulwark_sensor_info\{[^}]*landlock[^}]*\} 1/);
   assert.match(text, /bulwark_queue_depth\{[^}]*sink:store[^}]*\} \d+/);
+  // The alert reached the store: its age at commit is in the histogram and in `bulwark status`.
+  for (let i = 0; i < 50 && !/bulwark_alert_delivery_seconds_count\{sink="store"\} [1-9]/.test(text); i++) {
+    await sleep(200);
+    text = await (await fetch(`${base}/metrics`)).text();
+  }
+  assert.match(text, /bulwark_alert_delivery_seconds_count\{sink="store"\} [1-9]/);
+  const st = JSON.parse(bulwark(['status', '--state-dir', agent.stateDir, '--json']).stdout) as {
+    delivery: Record<string, { count: number; p50Ms: number; p99Ms: number; maxMs: number }>;
+  };
+  const d = st.delivery.store;
+  assert.ok(d.count >= 1, 'status counts the committed alert');
+  assert.ok(d.p50Ms > 0 && d.p50Ms <= d.p99Ms && d.p99Ms <= d.maxMs, JSON.stringify(d));
+  assert.match(
+    bulwark(['status', '--state-dir', agent.stateDir]).stdout,
+    /store: \d+ alerts; sensor → committed p50/,
+  );
 });
