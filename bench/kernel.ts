@@ -2,12 +2,17 @@
 // /tmp disk varies 2-8x between identical runs here).
 //
 //   node --import tsx bench/kernel.ts [--rounds 3] [--files 100000] [--no-untar] [--flood 300000]
+//        [--setups none,landlock,fanotify,bare]
 //
 // Workloads: bench/progs/smallfiles.c (N small files created, written, read, unlinked) and
 // `tar xf` of an archive of /usr/share. Each runs, alternating in every round, with no Bulwark,
-// inside a Landlock sandbox (bulwark-sandbox with a plan protecting a sibling tree readOnly), and
-// with fanotify monitoring on (FanotifyBackend watching the workload's tree, events consumed by
-// Node). Prints medians and ratios. Then: events/s delivered into Node from a flood writer.
+// inside a Landlock sandbox (bulwark-sandbox with a plan protecting a sibling tree readOnly), with
+// fanotify monitoring on (FanotifyBackend watching the workload's tree, events consumed by Node),
+// and with a bare fanotify listener (bench/progs/fanotify-bare.c: the helper's group flags, mask
+// and read pacing, every event read and thrown away: the kernel's own cost, the floor for
+// "fanotify").
+// `bare-nopidfd` (not run by default) is the same without FAN_REPORT_PIDFD. Prints medians and
+// ratios. Then: events/s delivered into Node from a flood writer (--flood 0 skips it).
 // Needs root; sets up and tears down the image, loop device and mount itself.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +29,13 @@ const ROUNDS = opt('rounds', 3);
 const FILES = opt('files', 100_000);
 const FLOOD = opt('flood', 300_000);
 const UNTAR = !args.includes('--no-untar');
+const SETUPS_ALL = ['none', 'landlock', 'fanotify', 'bare', 'bare-nopidfd'] as const;
+type Setup = (typeof SETUPS_ALL)[number];
+const setupsArg = args.indexOf('--setups');
+const SETUPS: Setup[] =
+  setupsArg >= 0 ? (args[setupsArg + 1].split(',') as Setup[]) : ['none', 'landlock', 'fanotify', 'bare'];
+for (const s of SETUPS) if (!SETUPS_ALL.includes(s)) throw new Error(`unknown setup ${s}`);
+if (SETUPS[0] !== 'none') throw new Error('--setups must start with none (the ratios are to it)');
 
 const sh = (cmd: string, a: string[]): string => execFileSync(cmd, a, { encoding: 'utf8' }).trim();
 
@@ -80,6 +92,7 @@ async function main(): Promise<void> {
     mkdirSync(mnt);
     sh('cc', ['-O2', '-o', path.join(work, 'smallfiles'), 'bench/progs/smallfiles.c']);
     sh('cc', ['-O2', '-o', path.join(work, 'flood'), 'test/progs/flood.c']);
+    sh('cc', ['-O2', '-o', path.join(work, 'fanotify-bare'), 'bench/progs/fanotify-bare.c']);
     sh('truncate', ['-s', '3G', img]);
     sh('mkfs.ext4', ['-q', '-F', img]);
     loop = sh('losetup', ['-f', '--show', img]);
@@ -109,26 +122,31 @@ async function main(): Promise<void> {
     fan.onBatch((evs) => (events += evs.length));
     await fan.open();
     fanOpen = true;
-    const setups = ['none', 'landlock', 'fanotify'] as const;
+    const setups = SETUPS;
     const results: Record<string, Record<string, number[]>> = { smallfiles: {}, untar: {} };
     for (const w of Object.keys(results)) for (const s of setups) results[w][s] = [];
+    let bareEvents = 0;
     let n = 0;
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of setups) {
         const dir = path.join(mnt, `w${n++}`);
         mkdirSync(dir);
+        let bare: Bare | undefined;
         if (s === 'fanotify') {
           await fan.applyRuleSet({
             rules: [{ ...blockRule(`${dir}/`), action: 'Audit' }],
           } as unknown as RuleSet);
           await new Promise((r) => setTimeout(r, 100));
         }
+        if (s === 'bare' || s === 'bare-nopidfd')
+          bare = await startBare(path.join(work, 'fanotify-bare'), s === 'bare', mnt);
         results.smallfiles[s].push(await run(wrap(s, [path.join(work, 'smallfiles'), dir, String(FILES)])));
         if (UNTAR) results.untar[s].push(await run(wrap(s, ['tar', 'xf', tar, '-C', dir])));
         if (s === 'fanotify') {
           await fan.applyRuleSet({ rules: [] } as unknown as RuleSet);
           await new Promise((r) => setTimeout(r, 500));
         }
+        if (bare) bareEvents += await bare.stop();
         rmSync(dir, { recursive: true, force: true });
         execFileSync('sync');
         process.stderr.write(`bench: round ${round + 1} ${s} done\n`);
@@ -137,21 +155,30 @@ async function main(): Promise<void> {
     console.log(
       `\nworkload overhead (ext4 on loop in /dev/shm; ${ROUNDS} alternating rounds; median ms; ratio to none)`,
     );
-    console.log('workload            none      landlock          fanotify');
+    console.log(
+      `workload            none${setups
+        .slice(1)
+        .map((s) => s.padStart(18))
+        .join('')}`,
+    );
     for (const [w, r] of Object.entries(results)) {
       if (!r.none.length) continue;
       const base = median(r.none);
       const cell = (s: string): string => `${median(r[s]).toFixed(0)} (x${(median(r[s]) / base).toFixed(2)})`;
       console.log(
-        `${w.padEnd(16)} ${base.toFixed(0).padStart(7)}  ${cell('landlock').padStart(16)}  ${cell('fanotify').padStart(16)}`,
+        `${w.padEnd(16)} ${base.toFixed(0).padStart(7)}${setups
+          .slice(1)
+          .map((s) => cell(s).padStart(18))
+          .join('')}`,
       );
     }
     for (const [w, r] of Object.entries(results))
       for (const st of setups)
         if (r[st].length) console.log(`  ${w} ${st}: ${r[st].map((x) => x.toFixed(0)).join(' ')} ms`);
     console.log(
-      `(fanotify events delivered during the runs: ${events}; load average ${sh('cat', ['/proc/loadavg'])})`,
+      `(fanotify events delivered during the runs: ${events}; bare listener events read: ${bareEvents}; load average ${sh('cat', ['/proc/loadavg'])})`,
     );
+    if (!FLOOD) return;
 
     // Throughput into Node, two ways. Live: a flood writer and the consumer run at once (on 2
     // cores the writer competes with the helper and Node, so this is a floor). Drain: a second
@@ -210,6 +237,35 @@ event throughput into Node, live: ${await measure(fan, false)}`);
     if (loop) execFileSync('losetup', ['-d', loop]);
     if (existsSync(work)) rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The bare listener reads like the helper: it rests this long after a read that emptied the
+ * queue (BW_FAN_REST_US in native/helper/fan.h). */
+const BARE_REST_US = 1000;
+
+interface Bare {
+  stop(): Promise<number>;
+}
+
+/** Starts the bare listener on the filesystem of `mnt`; resolves once its mark is in place. */
+function startBare(bin: string, pidfd: boolean, mnt: string): Promise<Bare> {
+  const c = spawn(bin, [...(pidfd ? ['--pidfd'] : []), '--rest', String(BARE_REST_US), mnt], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((r) => c.on('exit', () => r()));
+  const stop = async (): Promise<number> => {
+    c.kill('SIGTERM');
+    await exited;
+    const m = /(\d+) events/.exec(err);
+    if (!m) throw new Error(`fanotify-bare: ${err.trim()}`);
+    return Number(m[1]);
+  };
+  return new Promise((resolve, reject) => {
+    c.stdout.once('data', () => resolve({ stop }));
+    c.on('exit', (code) => reject(new Error(`fanotify-bare exited ${code}: ${err.trim()}`)));
+  });
 }
 
 main().catch((e: unknown) => {

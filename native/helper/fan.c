@@ -438,20 +438,32 @@ static void overflow_gap(void)
 	overflow_since = 0;
 }
 
-void bw_fan_read(void)
+/* The queue is empty when a read leaves more room than the largest event takes (metadata, three
+ * info records with a handle and a name each, a pidfd record): the kernel stops filling the buffer
+ * only when it is empty or the next event does not fit. */
+#define READ_BUF (256 * 1024)
+#define EVENT_MAX 4096
+
+static void drained(void)
 {
-	static char buf[256 * 1024] __attribute__((aligned(8)));
+	if (overflow_seen) overflow_gap();
+	if (need_walk && bw_now_ns() - last_walk > 1000000000ull) walk_trees();
+}
+
+int bw_fan_read(void)
+{
+	static char buf[READ_BUF] __attribute__((aligned(8)));
 	for (;;) {
 		ssize_t n = read(fan_fd, buf, sizeof buf);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR) {
-				if (overflow_seen) overflow_gap();
-				if (need_walk && bw_now_ns() - last_walk > 1000000000ull) walk_trees();
-				return;
+				drained();
+				return 0;
 			}
 			bw_gap(BW_GAP_READ_ERROR, 0, nfs ? fss[0].path : "", strerror(errno));
-			return;
+			return 0;
 		}
+		size_t got = (size_t)n; /* FAN_EVENT_NEXT consumes n */
 		const struct fanotify_event_metadata *m = (const void *)buf;
 		for (; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
 			n_read++;
@@ -509,6 +521,12 @@ void bw_fan_read(void)
 			overflow_gap();
 			overflow_seen = 1;
 			overflow_since = bw_now_ns();
+		}
+		if (got <= sizeof buf - EVENT_MAX) {
+			/* drained by this read: a further read would find at most the few events queued
+			 * meanwhile; the caller rests instead (BW_FAN_REST_US) */
+			drained();
+			return got > 0;
 		}
 	}
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../include/bulwark_landlock.h"
@@ -138,14 +139,19 @@ static int run(int argc, char **argv)
 	static char cmd[65536];
 	size_t cmdlen = 0;
 	uint64_t last_status = bw_now_ns();
+	uint64_t fan_rest_until = 0; /* fanotify fd left out of poll until then (fan.h, BW_FAN_REST_US) */
 	int quit = 0;
 	while (!quit) {
+		uint64_t now0 = bw_now_ns();
+		int resting = fan_rest_until > now0;
 		struct pollfd p[5] = {
-			{.fd = 0, .events = POLLIN},  {.fd = afd, .events = POLLIN}, {.fd = ffd, .events = POLLIN},
+			{.fd = 0, .events = POLLIN},  {.fd = afd, .events = POLLIN}, {.fd = resting ? -1 : ffd, .events = POLLIN},
 			{.fd = nfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN},
 		};
-		int timeout = (audit_on && bw_audit_pending()) ? 10 : 1000;
-		int r = poll(p, 5, timeout);
+		uint64_t timeout_ns = (audit_on && bw_audit_pending()) ? 10000000ull : 1000000000ull;
+		if (resting && fan_rest_until - now0 < timeout_ns) timeout_ns = fan_rest_until - now0;
+		struct timespec ts = {.tv_sec = (time_t)(timeout_ns / 1000000000ull), .tv_nsec = (long)(timeout_ns % 1000000000ull)};
+		int r = ppoll(p, 5, &ts, NULL);
 		if (r < 0 && errno != EINTR) break;
 		if (p[4].revents) break;
 		if (p[3].revents) bw_names_read();
@@ -154,7 +160,7 @@ static int run(int argc, char **argv)
 			bw_audit_poll_lost();
 			bw_audit_tick();
 		}
-		if (p[2].revents) bw_fan_read();
+		if (p[2].revents && bw_fan_read()) fan_rest_until = bw_now_ns() + BW_FAN_REST_US * 1000ull;
 		if (p[0].revents) {
 			ssize_t n = read(0, cmd + cmdlen, sizeof cmd - cmdlen - 1);
 			if (n <= 0) {
