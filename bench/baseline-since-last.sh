@@ -6,12 +6,12 @@
 # the since-last one ran as such, then restores the exact mtimes (ns), also on interrupt.
 #
 #   bench/baseline-since-last.sh [SCOPE] [ROUNDS]     default: /usr 5
+#   GEN=N bench/baseline-since-last.sh "" [ROUNDS]      a generated tree of N small files instead
 #
 # Prints the median wall time of each and the ratio (target: since-last <= 0.05x a full check).
 # Needs root (fanotify, reading SCOPE), GNU time, a built tree (npm run build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCOPE=$(realpath "${1:-/usr}")
 ROUNDS=${2:-5}
 CHANGES=${CHANGES:-1000}
 [ -x /usr/bin/time ] || { echo "bench: GNU time not installed (apt-get install time)" >&2; exit 2; }
@@ -31,6 +31,22 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
+if [ -n "${GEN:-}" ]; then
+  # N files of 1-4 KB, 1,000 per directory.
+  SCOPE=$work/tree
+  python3 - "$SCOPE" "$GEN" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = os.path.join(root, f"d{i // 1000:05d}")
+    if i % 1000 == 0:
+        os.makedirs(d)
+    with open(os.path.join(d, f"f{i % 1000:04d}"), "wb") as f:
+        f.write(os.urandom(1024 * (1 + i % 4)))
+PY
+else
+  SCOPE=$(realpath "${1:-/usr}")
+fi
 
 export BULWARK_STATE_DIR=$work/state BULWARK_KEY_DIR=$work/keys
 B=(node dist/cli.js baseline)

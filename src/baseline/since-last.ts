@@ -104,6 +104,55 @@ export function kernelSpelling(root: string): string {
   }
 }
 
+interface Mount {
+  point: string;
+  dev: string;
+  line: string;
+}
+
+function mounts(): Mount[] | null {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return null;
+  }
+  const out: Mount[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f.length >= 5) out.push({ point: unescapeMount(f[4]), dev: f[2], line });
+  }
+  return out;
+}
+
+/**
+ * A file system mounted between a watched tree and a root, or inside a root, that is not the
+ * tree's own (a bind mount of it is): the agent marks the tree's file system only, so changes
+ * there make no events.
+ */
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+function unwatchedMount(roots: string[], trees: string[]): string | null {
+  const ms = mounts();
+  if (!ms) return null;
+  const devOf = (p: string): string | undefined => {
+    let best: Mount | undefined;
+    for (const m of ms) if (under(p, m.point) && (!best || m.point.length >= best.point.length)) best = m;
+    return best?.dev;
+  };
+  for (const r of roots.map(kernelSpelling)) {
+    const t = trees.filter((x) => under(r, x)).sort((a, b) => b.length - a.length)[0];
+    if (!t) continue;
+    const dev = devOf(t);
+    for (const m of ms)
+      if (m.point !== t && under(m.point, t) && (under(m.point, r) || under(r, m.point)) && m.dev !== dev)
+        return m.point;
+  }
+  return null;
+}
+
 function uncovered(roots: string[], trees: string[]): string | null {
   for (const r of roots) {
     const k = kernelSpelling(r);
@@ -112,26 +161,14 @@ function uncovered(roots: string[], trees: string[]): string | null {
   return null;
 }
 
-function unescapeMount(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
 /** Digest of the mount table lines at, below or above the roots: a mount hides or shows files without events. */
 export function mountsDigest(roots: string[]): string {
-  let text: string;
-  try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return 'unknown';
-  }
+  const ms = mounts();
+  if (!ms) return 'unknown';
   const h = createHash('sha256');
   const spelled = roots.map(kernelSpelling);
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    if (f.length < 5) continue;
-    const mp = unescapeMount(f[4]);
-    if (spelled.some((r) => under(mp, r) || under(r, mp))) h.update(`${line}\n`);
-  }
+  for (const m of ms)
+    if (spelled.some((r) => under(m.point, r) || under(r, m.point))) h.update(`${m.line}\n`);
   return h.digest('hex');
 }
 
@@ -199,6 +236,12 @@ export async function usablePosition(
     return {
       code: 'BW5111',
       reason: `baseline root ${out} is not inside the trees the agent watches (${p.trees.join(', ')})`,
+    };
+  const mp = unwatchedMount(roots, p.trees);
+  if (mp)
+    return {
+      code: 'BW5111',
+      reason: `another file system is mounted at ${mp} in the scope; the agent does not watch it`,
     };
   return p;
 }

@@ -19,6 +19,8 @@ export function agentJournal(stateDir: string): JournalAgent {
           };
         return r.journal as AgentJournal;
       } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EACCES')
+          return { unavailable: `the agent's socket ${sock} is not accessible to this user (run as root)` };
         return { unavailable: `no agent is running (no answer on ${sock}: ${(e as Error).message})` };
       }
     },

@@ -1,12 +1,21 @@
 // `baseline check --since-last` with a real agent (fanotify): the tree is mutated in every way the
 // baseline tests know while the agent runs; the since-last check must run as such, re-read far
 // fewer entries, and report exactly what a full check reports. After an agent restart the next
-// --since-last must run full and say why (BW5108).
+// --since-last must run full and say why (BW5108); after a gap (helper killed) too (BW5109).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { IS_ROOT, needKernel } from '../helpers/kernel.js';
-import { bulwark, dirPolicy, removeDir, startAgent, tempDir, type TestAgent } from '../helpers/agent.js';
+import { execFileSync } from 'node:child_process';
+import {
+  bulwark,
+  dirPolicy,
+  removeDir,
+  sleep,
+  startAgent,
+  tempDir,
+  type TestAgent,
+} from '../helpers/agent.js';
 import { buildTree, mismatches, mutateTree } from '../helpers/baseline-tree.js';
 import type { Change } from '../../src/baseline/types.js';
 
@@ -112,4 +121,27 @@ test('check --since-last re-reads only what the agent journalled and reports wha
   assert.deepEqual(verdict(r.j), verdict(full));
   // ... and the one after that is a since-last check again.
   assert.equal(check(state, key, ['--since-last']).j.mode, 'since-last');
+
+  // A gap (the fanotify helper killed and restarted): events may be lost, so full again (BW5109).
+  const helper = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(agent.proc.pid)], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .find((l) => /bulwark-helper run --fanotify/.test(l));
+  assert.ok(helper, 'the fanotify helper runs as a child of the agent');
+  process.kill(Number(helper.trim().split(/\s+/)[0]), 'SIGKILL');
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const st = JSON.parse(bulwark(['status', '--state-dir', state, '--json']).stdout) as {
+      pipeline: { gaps: number };
+    };
+    if (st.pipeline.gaps > 0) break;
+    assert.ok(Date.now() < deadline, 'the gap reaches the agent');
+    await sleep(200);
+  }
+  r = check(state, key, ['--since-last']);
+  assert.equal(r.j.mode, 'full');
+  assert.equal(r.j.fullReason?.code, 'BW5109', JSON.stringify(r.j.fullReason));
+  assert.match(r.j.fullReason?.reason ?? '', /helper-restart/);
+  assert.deepEqual(verdict(r.j), verdict(full));
 });
