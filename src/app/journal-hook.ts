@@ -14,14 +14,22 @@ import { FanotifyBackend, type SensorBackend, type SensorEvent } from '../sensor
 const SYNC_MS = 2000;
 
 export class JournalHook {
-  private readonly writer: JournalWriter;
+  private readonly writer: JournalWriter | null = null;
+  /** Why there is no journal (the file could not be created): checks then run full. */
+  private readonly error: string | null = null;
 
   constructor(
     stateDir: string,
     private readonly backends: () => SensorBackend[],
     private readonly log: Logger,
   ) {
-    this.writer = new JournalWriter(journalFile(stateDir));
+    try {
+      this.writer = new JournalWriter(journalFile(stateDir));
+    } catch (err) {
+      // Not fatal for the agent: `baseline check --since-last` runs full checks and says why.
+      this.error = `cannot create ${journalFile(stateDir)}: ${(err as Error).message}`;
+      this.log.warn({ err }, 'no change journal for baseline --since-last');
+    }
   }
 
   private fanotify(): FanotifyBackend[] {
@@ -42,12 +50,12 @@ export class JournalHook {
         gaps.push({ cause: `${ev.source} ${ev.cause}`, ...(ev.detail ? { detail: ev.detail } : {}) });
       }
     }
-    if (paths || gaps) this.writer.record(paths ?? [], gaps ?? []);
+    if (paths || gaps) this.writer?.record(paths ?? [], gaps ?? []);
   }
 
   /** After the rule set is applied (start, reload): the trees changes are reported for. */
   rulesApplied(): void {
-    this.writer.watch(this.fanotify().flatMap((b) => b.trees.prefixes));
+    this.writer?.watch(this.fanotify().flatMap((b) => b.trees.prefixes));
   }
 
   /**
@@ -73,6 +81,7 @@ export class JournalHook {
   }
 
   async onControl(req: ControlRequest): Promise<ControlResponse> {
+    if (!this.writer) return { ok: false, error: this.error ?? 'no change journal' };
     if (req.op === 'journal') {
       const synced = await this.sync();
       const pos = await this.writer.position();
@@ -100,6 +109,6 @@ export class JournalHook {
   }
 
   close(): Promise<void> {
-    return this.writer.close();
+    return this.writer?.close() ?? Promise.resolve();
   }
 }

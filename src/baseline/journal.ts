@@ -191,7 +191,9 @@ export class JournalWriter {
     const check = this.seq;
     await this.flush();
     let off = fromOffset;
-    if (this.length > COMPACT_BYTES && fromOffset > 0 && fromOffset <= this.length && !this.failed) {
+    // Only with no write in flight: one landing on the old file after the copy would be lost.
+    const idle = !this.writing && this.queue.length === 0;
+    if (idle && this.length > COMPACT_BYTES && fromOffset > 0 && fromOffset <= this.length && !this.failed) {
       // Copy the tail, swap it in, and keep appending to the new file (same chain, same epoch).
       const tail = readFileSync(this.file).subarray(fromOffset);
       const tmp = `${this.file}.tmp`;

@@ -3,10 +3,10 @@
 // since-last and a full check, and the targets a since-last check re-reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JournalWriter, MAX_PATHS, type JournalRecord } from '../../src/baseline/journal.js';
+import { COMPACT_BYTES, JournalWriter, MAX_PATHS, type JournalRecord } from '../../src/baseline/journal.js';
 import { readSegment } from '../../src/baseline/journal-read.js';
 import {
   mountsDigest,
@@ -137,6 +137,33 @@ test('the writer journals a path once between positions, and unresolved paths an
   assert.deepEqual(gaps, ['unresolved-path', 'journal-full']);
   assert.equal(evs[2].k === 'ev' && evs[2].p.length, MAX_PATHS - 1);
   assert.equal(p.seq, recs.length - 1);
+});
+
+test('a large journal is compacted at a check to what the next check reads, and still verifies', async (t) => {
+  const file = join(tmp(t), 'journal.log');
+  const w = new JournalWriter(file);
+  const long = 'x'.repeat(120);
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 60_000; i += 100)
+      w.record(Array.from({ length: 100 }, (_, j) => `/srv/${round}/${long}/${i + j}`));
+    await w.position();
+  }
+  assert.ok(statSync(file).size > COMPACT_BYTES, 'the journal grew past the compaction size');
+  const from = await w.position();
+  w.record(['/srv/after']);
+  const rec = await w.checked(from.seq, from.offset, 'd'.repeat(64));
+  assert.equal(rec.fromOffset, 0);
+  assert.ok(statSync(file).size < 1000, `compacted to ${statSync(file).size} bytes`);
+  w.record(['/srv/later']);
+  const end = await w.position();
+  await w.close();
+  const seg = readSegment(file, rec.fromOffset, from.seq, end);
+  assert.ok(seg.ok, seg.ok ? '' : seg.reason);
+  assert.deepEqual(
+    seg.records.map((r) => r.k),
+    ['ev', 'check', 'ev'],
+  );
+  assert.equal(seg.records[1].s, rec.check);
 });
 
 /** A JournalAgent over a real writer in this process (as the agent's control socket answers). */
