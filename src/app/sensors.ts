@@ -8,7 +8,8 @@
 //   none     no sensor: policies and APIs only
 import type { Logger } from 'pino';
 import { BulwarkError } from '../common/errors.js';
-import type { AgentConfig } from '../config/index.js';
+import { existsSync } from 'node:fs';
+import { DEFAULT_CONFIG_FILE, type AgentConfig } from '../config/index.js';
 import { BpfLsmBackend } from '../sensor/bpf-lsm-backend.js';
 import type { BpfWorkload } from '../sensor/bpf-plan.js';
 import {
@@ -40,6 +41,19 @@ export interface SensorSelection {
   notes: string[];
 }
 
+/**
+ * Trees the fanotify sensor watches besides the policy targets: what `bulwark baseline init`
+ * records by default beyond the policy directories (configured baseline paths, the policy files,
+ * the default config file), so the change journal covers the whole baseline scope and
+ * `baseline check --since-last` need not run full (docs/baseline.md). Changes there that no rule
+ * matches raise no alert.
+ */
+function baselinePaths(cfg: AgentConfig): string[] {
+  const out = [...cfg.baseline.paths, cfg.policyDir, ...cfg.policies];
+  if (existsSync(DEFAULT_CONFIG_FILE)) out.push(DEFAULT_CONFIG_FILE);
+  return out.filter((p) => p.startsWith('/'));
+}
+
 export async function openSensors(
   cfg: AgentConfig,
   probe: ProbeReport,
@@ -67,7 +81,7 @@ export async function openSensors(
     backends.push(
       new BpfLsmBackend({ host: { kind: 'host', hostname: cfg.nodeName }, workloads, onLog: helperLog }),
     );
-    backends.push(new FanotifyBackend({ onLog: helperLog }));
+    backends.push(new FanotifyBackend({ onLog: helperLog, extraPaths: baselinePaths(cfg) }));
     enforcement = 'bpf-lsm';
     choice = 'bpf-lsm';
   } else if (choice === 'auto') {
@@ -91,7 +105,7 @@ export async function openSensors(
       backends.push(new LandlockAuditBackend({ onLog: helperLog }));
       enforcement = 'landlock';
     }
-    backends.push(new FanotifyBackend({ onLog: helperLog }));
+    backends.push(new FanotifyBackend({ onLog: helperLog, extraPaths: baselinePaths(cfg) }));
   }
   for (const b of backends) {
     b.onBatch(onBatch);
