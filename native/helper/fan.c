@@ -313,14 +313,31 @@ struct fid_ref {
 	const char *name; /* NULL for a plain FID record */
 };
 
+/* dir + "/" + name into out (cap bytes, NUL-terminated, truncated); returns the length. Called
+ * for every event: plain copies, no printf. */
 static size_t join(char *out, size_t cap, const char *dir, const char *name, int *partial)
 {
+	size_t l = 0;
+#define PUT(s, n)                                          \
+	do {                                               \
+		size_t k_ = (n) < cap - 1 - l ? (n) : cap - 1 - l; \
+		memcpy(out + l, (s), k_);                  \
+		l += k_;                                   \
+	} while (0)
 	if (!dir) {
 		*partial = 1;
-		return (size_t)snprintf(out, cap, "%s", name ? name : "");
+		if (name) PUT(name, strlen(name));
+	} else {
+		size_t dl = strlen(dir);
+		PUT(dir, dl);
+		if (name && *name && strcmp(name, ".")) {
+			if (!(dl == 1 && dir[0] == '/')) PUT("/", 1);
+			PUT(name, strlen(name));
+		}
 	}
-	if (!name || !*name || !strcmp(name, ".")) return (size_t)snprintf(out, cap, "%s", dir);
-	return (size_t)snprintf(out, cap, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name);
+#undef PUT
+	out[l] = 0;
+	return l;
 }
 
 static void emit(const struct fanotify_event_metadata *m, struct fid_ref *dfid, struct fid_ref *obj,
@@ -358,7 +375,11 @@ static void emit(const struct fanotify_event_metadata *m, struct fid_ref *dfid, 
 		return;
 	}
 	uint32_t file_mode = 0, nlink = 0, flags = partial ? BW_CHG_PATH_PARTIAL : 0;
-	if ((mask & FAN_CREATE) && !(mask & FAN_ONDIR) && obj) {
+	/* A new entry that its creator then opened for writing (merged MODIFY or CLOSE_WRITE: a
+	 * symlink cannot be written, the write would be reported on its target) is a new file:
+	 * no stat. Only a link(2) followed by a write by the same process before the event is
+	 * read is then reported as create + write rather than link + write. */
+	if ((mask & FAN_CREATE) && !(mask & (FAN_ONDIR | FAN_MODIFY | FAN_CLOSE_WRITE)) && obj) {
 		/* tells a hard link (nlink > 1) and a symlink from a new file */
 		int mfd = mount_fd_for(obj->fsid);
 		int fd = mfd >= 0 ? open_by_handle_at(mfd, obj->fh, O_PATH | O_CLOEXEC) : -1;

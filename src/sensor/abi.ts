@@ -179,36 +179,39 @@ registerDecoder(MSG.hello, (b, timeNs) =>
       },
 );
 
-let lastProc: { bytes: Buffer; strings: string[] } = { bytes: Buffer.alloc(0), strings: [] };
+// The process strings (exe .. cgroup) repeat from event to event: their lengths and bytes are
+// compared with the previous frame's and the strings reused. Called for every event: no
+// per-frame arrays.
+let lastProcBytes = Buffer.alloc(0);
+const lastProcLens = [-1, -1, -1, -1, -1, -1];
+let lastProc: string[] = ['', '', '', '', '', ''];
 
 registerDecoder(MSG.change, (b, timeNs, flags) => {
   if (b.length < L.bw_msg_change) return null;
-  const lens: number[] = [];
+  const lenOff = L['bw_msg_change.len'];
   let total = 0;
-  for (let i = 0; i < CHANGE_STRINGS; i++) {
-    const l = b.readUInt16LE(L['bw_msg_change.len'] + 2 * i);
-    lens.push(l);
-    total += l;
-  }
-  if (L.bw_msg_change + total > b.length) return null;
-  const s: string[] = [];
-  let off = L.bw_msg_change;
-  s.push(str(b, off, lens[0]));
-  off += lens[0];
-  s.push(str(b, off, lens[1]));
-  off += lens[1];
-  // The process strings (exe .. cgroup) repeat from event to event: compare bytes, reuse strings.
-  const proc = b.subarray(off, L.bw_msg_change + total);
-  if (lastProc.bytes.equals(proc)) {
-    s.push(...lastProc.strings);
-  } else {
+  for (let i = 0; i < CHANGE_STRINGS; i++) total += b.readUInt16LE(lenOff + 2 * i);
+  const end = L.bw_msg_change + total;
+  if (end > b.length) return null;
+  const l0 = b.readUInt16LE(lenOff);
+  const l1 = b.readUInt16LE(lenOff + 2);
+  const path = str(b, L.bw_msg_change, l0);
+  const path2 = l1 ? str(b, L.bw_msg_change + l0, l1) : '';
+  const procStart = L.bw_msg_change + l0 + l1;
+  let same = lastProcBytes.length === end - procStart;
+  for (let i = 0; same && i < CHANGE_STRINGS - 2; i++)
+    same = lastProcLens[i] === b.readUInt16LE(lenOff + 4 + 2 * i);
+  if (!same || b.compare(lastProcBytes, 0, lastProcBytes.length, procStart, end) !== 0) {
     const ps: string[] = [];
-    for (let i = 2; i < CHANGE_STRINGS; i++) {
-      ps.push(str(b, off, lens[i]));
-      off += lens[i];
+    let off = procStart;
+    for (let i = 0; i < CHANGE_STRINGS - 2; i++) {
+      const l = b.readUInt16LE(lenOff + 4 + 2 * i);
+      lastProcLens[i] = l;
+      ps.push(str(b, off, l));
+      off += l;
     }
-    lastProc = { bytes: Buffer.from(proc), strings: ps };
-    s.push(...ps);
+    lastProcBytes = Buffer.from(b.subarray(procStart, end));
+    lastProc = ps;
   }
   return {
     op: 'change',
@@ -222,14 +225,14 @@ registerDecoder(MSG.change, (b, timeNs, flags) => {
     procFlags: b.readUInt32LE(L['bw_msg_change.proc_flags']),
     fileMode: b.readUInt32LE(L['bw_msg_change.file_mode']),
     nlink: b.readUInt32LE(L['bw_msg_change.nlink']),
-    path: s[0],
-    path2: s[1],
-    exe: s[2],
-    comm: s[3],
-    cmdline: s[4],
-    cwd: s[5],
-    tty: s[6],
-    cgroup: s[7],
+    path,
+    path2,
+    exe: lastProc[0],
+    comm: lastProc[1],
+    cmdline: lastProc[2],
+    cwd: lastProc[3],
+    tty: lastProc[4],
+    cgroup: lastProc[5],
   };
 });
 

@@ -68,33 +68,43 @@ function buildProc(f: ChangeFrame): ProcessInfo | undefined {
   return p;
 }
 
+// Called for every event: no closure or object spread per call (each costs an allocation, and
+// under tsx a function definition per call).
+function changeEvent(
+  f: ChangeFrame,
+  timeNs: string,
+  mask: number,
+  proc: ProcessInfo | undefined,
+  op: Operation,
+  secondPath?: string,
+  opCandidates?: Operation[],
+): ChangeEvent {
+  const ev: ChangeEvent = { kind: 'change', source: 'fanotify', timeNs, mask, path: f.path, op };
+  // same key order as before (JSON output of recorded events)
+  if (secondPath !== undefined) ev.secondPath = secondPath;
+  if (opCandidates) ev.opCandidates = opCandidates;
+  if (proc) ev.proc = proc;
+  if (f.flags & CHG_FLAG.pathPartial) ev.pathPartial = true;
+  return ev;
+}
+
 export function decodeChange(f: ChangeFrame): ChangeEvent[] {
   const mask = Number(f.mask & 0xffffffffn);
   const dir = (mask & FAN.ondir) !== 0;
   const proc = procOf(f);
   const timeNs = f.timeNs.toString();
-  const partial = (f.flags & CHG_FLAG.pathPartial) !== 0;
   const out: ChangeEvent[] = [];
-  // Built field by field (no object spread): this runs for every change event.
-  const push = (op: Operation, secondPath?: string, opCandidates?: Operation[]): void => {
-    const ev: ChangeEvent = { kind: 'change', source: 'fanotify', timeNs, mask, path: f.path, op };
-    if (secondPath !== undefined) ev.secondPath = secondPath;
-    if (opCandidates !== undefined) ev.opCandidates = opCandidates;
-    if (proc) ev.proc = proc;
-    if (partial) ev.pathPartial = true;
-    out.push(ev);
-  };
-  if (mask & FAN.rename) push('rename', f.path2);
+  if (mask & FAN.rename) out.push(changeEvent(f, timeNs, mask, proc, 'rename', f.path2));
   if (mask & FAN.create) {
     let op: Operation = dir ? 'mkdir' : 'create';
     if (!dir && f.flags & CHG_FLAG.stat) {
       if ((f.fileMode & S_IFMT) === S_IFLNK) op = 'symlink';
       else if (f.nlink > 1) op = 'link';
     }
-    push(op);
+    out.push(changeEvent(f, timeNs, mask, proc, op));
   }
-  if (mask & FAN.modify) push('write');
-  if (mask & FAN.attrib) push('chmod', undefined, ATTRIB_OPS);
-  if (mask & FAN.delete) push(dir ? 'rmdir' : 'unlink');
+  if (mask & FAN.modify) out.push(changeEvent(f, timeNs, mask, proc, 'write'));
+  if (mask & FAN.attrib) out.push(changeEvent(f, timeNs, mask, proc, 'chmod', undefined, ATTRIB_OPS));
+  if (mask & FAN.delete) out.push(changeEvent(f, timeNs, mask, proc, dir ? 'rmdir' : 'unlink'));
   return out;
 }

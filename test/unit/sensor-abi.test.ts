@@ -36,8 +36,12 @@ function frame(
   return b;
 }
 
-function changeFrame(p: string, p2 = ''): Buffer {
-  const strs = [p, p2, '/usr/bin/touch', 'touch', 'touch x', '/w', '', '/'];
+function changeFrame(
+  p: string,
+  p2 = '',
+  proc = ['/usr/bin/touch', 'touch', 'touch x', '/w', '', '/'],
+): Buffer {
+  const strs = [p, p2, ...proc];
   const v = Buffer.concat(strs.map((s) => Buffer.from(s)));
   return frame(
     MSG.change,
@@ -91,6 +95,21 @@ test('decodes change, audit and gap frames', () => {
   assert.deepEqual(a.records, [{ type: 1423, text: rec.toString() }]);
   assert.equal(g.filesystem, '/t');
   assert.equal(g.detail, 'abc');
+});
+
+test('process strings are reused only when their lengths and bytes are the same', () => {
+  // The decoder reuses the previous frame's process strings when the bytes repeat; the same
+  // bytes split differently between exe and comm are a different process.
+  const a = changeFrame('/a', '', ['/bin/ab', 'c', 'x', '/', '', '/']);
+  const b = changeFrame('/b', '', ['/bin/a', 'bc', 'x', '/', '', '/']);
+  const c = changeFrame('/c', '', ['/bin/a', 'bc', 'x', '/', '', '/']);
+  const r = decodeFrames(Buffer.concat([a, b, c]));
+  assert.deepEqual(r.errors, []);
+  const [fa, fb, fc] = r.frames;
+  assert.ok(fa.op === 'change' && fb.op === 'change' && fc.op === 'change');
+  assert.deepEqual([fa.exe, fa.comm], ['/bin/ab', 'c']);
+  assert.deepEqual([fb.exe, fb.comm, fb.path], ['/bin/a', 'bc', '/b']);
+  assert.deepEqual([fc.exe, fc.comm, fc.cmdline, fc.path], ['/bin/a', 'bc', 'x', '/c']);
 });
 
 test('a frame split across reads waits for the rest', () => {
