@@ -69,7 +69,7 @@ export function stateDigest(s: SavedState): string {
 }
 
 export function writeState(file: string, s: SavedState): void {
-  const tmp = `${file}.tmp`;
+  const tmp = `${file}.${process.pid}.tmp`; // two checks at once: the last rename wins, whole
   writeFileSync(tmp, JSON.stringify(s), { mode: 0o600 });
   renameSync(tmp, file);
 }
