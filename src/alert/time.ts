@@ -43,16 +43,31 @@ const UPDATED_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
  * the string is missing or malformed. Used as the store's time key.
  */
 export function alertMicros(a: { UpdatedTime?: string; Timestamp?: number }): number {
-  const m = a.UpdatedTime ? UPDATED_RE.exec(a.UpdatedTime) : null;
+  const u = a.UpdatedTime;
+  // Alerts of one second share their first 19 characters: reuse the last parse (the sinks call
+  // this per alert).
+  if (u !== undefined && u.length === 27 && u.startsWith(lastSecond) && SIX_DIGITS_Z.test(u.slice(19))) {
+    return lastSecondMs * 1000 + Number(u.slice(20, 26));
+  }
+  const m = u ? UPDATED_RE.exec(u) : null;
   if (m) {
     const base = Date.parse(`${m[1]}Z`);
     if (!Number.isNaN(base)) {
       const frac = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
+      if (m[2]?.length === 6) {
+        lastSecond = m[1];
+        lastSecondMs = base;
+      }
       return base * 1000 + Number(frac);
     }
   }
   return (a.Timestamp ?? 0) * 1_000_000;
 }
+
+const SIX_DIGITS_Z = /^\.\d{6}Z$/;
+/** The seconds part of the last UpdatedTime parsed by alertMicros, and its epoch ms. */
+let lastSecond = '\u0000';
+let lastSecondMs = 0;
 
 /** The `karmor logs` header time: UpdatedTime with `T` replaced by a space and `Z` removed. */
 export function headerTime(updated: string): string {

@@ -74,5 +74,15 @@ test('UpdatedTime and Timestamp from decimal nanoseconds agree with BigInt arith
   for (const s of samples) {
     assert.equal(updatedTime(s), updatedTime(BigInt(s)), s);
     assert.equal(unixSeconds(s), unixSeconds(BigInt(s)), s);
+    // and back: the store's time key is the same number of microseconds (twice: parsed, then cached)
+    const us = Number(BigInt(s) / 1000n);
+    assert.equal(alertMicros({ UpdatedTime: updatedTime(s) }), us, s);
+    assert.equal(alertMicros({ UpdatedTime: updatedTime(s) }), us, s);
   }
+  // A malformed time after a cached second still falls back to Timestamp.
+  assert.equal(alertMicros({ UpdatedTime: updatedTime(samples[0]) }), 1e6);
+  assert.equal(
+    alertMicros({ UpdatedTime: `${updatedTime(samples[0]).slice(0, 19)}.12345xZ`, Timestamp: 3 }),
+    3e6,
+  );
 });
