@@ -4,12 +4,11 @@ import { versionDigest } from './canonical.js';
 import { lstatSync, readdirSync } from 'node:fs';
 import { keyToPath, pathToKey } from './path-key.js';
 import { excludeMatcher } from './scope.js';
+import { mountsDigest, storeStamp } from './watch-scope.js';
 import {
-  mountsDigest,
   planCheck,
   stateDigest,
   stateFile,
-  storeStamp,
   writeState,
   type AgentJournal,
   type FullReason,

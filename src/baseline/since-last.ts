@@ -7,9 +7,10 @@
 // and a stable code. The decision is in order: agent, coverage, saved state, epoch, baseline
 // version, mounts, journal chain, saved-state digest, gaps, coverage over time.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readSegment } from './journal-read.js';
+import { mountsDigest, uncovered, unwatchedMount } from './watch-scope.js';
 import type { JournalPosition, JournalRecord } from './journal.js';
 
 /** What the running agent says about its journal (see src/app/journal-hook.ts). */
@@ -87,104 +88,6 @@ function readState(file: string): SavedState | FullReason | null {
       reason: `the saved state of the last check (${file}) is not valid: ${(e as Error).message}`,
     };
   }
-}
-
-/** p is t or below t (t a watched tree). */
-export function under(p: string, t: string): boolean {
-  return t === '/' || p === t || p.startsWith(`${t}/`);
-}
-
-/** A root as the kernel spells it: its parent with symlinks resolved (the root itself not followed). */
-export function kernelSpelling(root: string): string {
-  if (root === '/') return root;
-  try {
-    return join(realpathSync(dirname(root)), basename(root));
-  } catch {
-    return root;
-  }
-}
-
-interface Mount {
-  point: string;
-  dev: string;
-  line: string;
-}
-
-function mounts(): Mount[] | null {
-  let text: string;
-  try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return null;
-  }
-  const out: Mount[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    if (f.length >= 5) out.push({ point: unescapeMount(f[4]), dev: f[2], line });
-  }
-  return out;
-}
-
-/**
- * A file system mounted between a watched tree and a root, or inside a root, that is not the
- * tree's own (a bind mount of it is): the agent marks the tree's file system only, so changes
- * there make no events.
- */
-function unescapeMount(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-function unwatchedMount(roots: string[], trees: string[]): string | null {
-  const ms = mounts();
-  if (!ms) return null;
-  const devOf = (p: string): string | undefined => {
-    let best: Mount | undefined;
-    for (const m of ms) if (under(p, m.point) && (!best || m.point.length >= best.point.length)) best = m;
-    return best?.dev;
-  };
-  for (const r of roots.map(kernelSpelling)) {
-    const t = trees.filter((x) => under(r, x)).sort((a, b) => b.length - a.length)[0];
-    if (!t) continue;
-    const dev = devOf(t);
-    for (const m of ms)
-      if (m.point !== t && under(m.point, t) && (under(m.point, r) || under(r, m.point)) && m.dev !== dev)
-        return m.point;
-  }
-  return null;
-}
-
-function uncovered(roots: string[], trees: string[]): string | null {
-  for (const r of roots) {
-    const k = kernelSpelling(r);
-    if (!trees.some((t) => under(k, t))) return r;
-  }
-  return null;
-}
-
-/** Digest of the mount table lines at, below or above the roots: a mount hides or shows files without events. */
-export function mountsDigest(roots: string[]): string {
-  const ms = mounts();
-  if (!ms) return 'unknown';
-  const h = createHash('sha256');
-  const spelled = roots.map(kernelSpelling);
-  for (const m of ms)
-    if (spelled.some((r) => under(m.point, r) || under(r, m.point))) h.update(`${m.line}\n`);
-  return h.digest('hex');
-}
-
-/** Identity and times of the store files: equal means not written since (see docs/baseline.md). */
-export function storeStamp(dbFile: string): string {
-  const part = (f: string): string => {
-    try {
-      const s = statSync(f, { bigint: true });
-      return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-    } catch {
-      return 'none';
-    }
-  };
-  // An empty WAL holds nothing; a read-only open truncates it again, which moves its ctime.
-  const wal = part(`${dbFile}-wal`);
-  return `${part(dbFile)}|${/^\d+:\d+:0:/.test(wal) ? 'empty' : wal}`;
 }
 
 export type Plan =

@@ -3,7 +3,7 @@
 // below it (a renamed or deleted directory moves or removes its whole subtree) and its parent
 // directory is re-read alone (a create, delete or rename changes the parent's times and size).
 // A path that differed (or could not be read) at the last check is re-read alone.
-import { kernelSpelling, under } from './since-last.js';
+import { kernelSpelling, under } from './watch-scope.js';
 import { pathToKey } from './path-key.js';
 
 export interface Target {

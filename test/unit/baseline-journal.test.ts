@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMPACT_BYTES, JournalWriter, MAX_PATHS, type JournalRecord } from '../../src/baseline/journal.js';
 import { readSegment } from '../../src/baseline/journal-read.js';
+import { mountsDigest } from '../../src/baseline/watch-scope.js';
 import {
-  mountsDigest,
   planCheck,
   stateDigest,
   stateFile,
