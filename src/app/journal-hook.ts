@@ -45,7 +45,9 @@ export class JournalHook {
         paths ??= [];
         paths.push(ev.pathPartial ? ev.path.replace(/^\/*/, '') : ev.path);
         if (ev.secondPath) paths.push(ev.secondPath);
-      } else if (ev.kind === 'gap') {
+      } else if (ev.kind === 'gap' && ev.source === 'fanotify') {
+        // Only the change sensor's gaps can hide a change: a lost audit or ring-buffer record is
+        // a lost denial, and a denied operation changed nothing.
         gaps ??= [];
         gaps.push({ cause: `${ev.source} ${ev.cause}`, ...(ev.detail ? { detail: ev.detail } : {}) });
       }
