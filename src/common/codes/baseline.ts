@@ -144,7 +144,7 @@ export const baselineCodes = defineCodes({
     code: 'BW5109',
     level: 'warning',
     title: '--since-last ran a full check: events may have been lost since the last check',
-    help: 'The agent journalled a gap (kernel queue overflow, helper restart, an unresolved path, or more changed paths than the journal keeps); every entry was re-read. Frequent gaps: see docs/kernel.md on queue sizes.',
+    help: 'The agent journalled a gap (kernel queue overflow, helper restart, an unresolved path, or more changed paths than the journal keeps); every entry was re-read. Frequent overflows: see docs/kernel.md (fanotify queue overflow).',
   },
   BASELINE_SINCE_LAST_UNVERIFIED: {
     code: 'BW5110',
