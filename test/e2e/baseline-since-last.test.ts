@@ -144,4 +144,16 @@ test('check --since-last re-reads only what the agent journalled and reports wha
   assert.equal(r.j.fullReason?.code, 'BW5109', JSON.stringify(r.j.fullReason));
   assert.match(r.j.fullReason?.reason ?? '', /helper-restart/);
   assert.deepEqual(verdict(r.j), verdict(full));
+
+  // Another file system mounted inside the scope is not watched: full (BW5111), naming it.
+  assert.equal(check(state, key, ['--since-last']).j.mode, 'since-last');
+  const mnt = join(tree, 'dir1');
+  execFileSync('mount', ['-t', 'tmpfs', 'bw-e2e', mnt]);
+  try {
+    r = check(state, key, ['--since-last']);
+    assert.equal(r.j.fullReason?.code, 'BW5111', JSON.stringify(r.j.fullReason));
+    assert.match(r.j.fullReason?.reason ?? '', new RegExp(`mounted at ${mnt} `));
+  } finally {
+    execFileSync('umount', [mnt]);
+  }
 });
