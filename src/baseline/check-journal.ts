@@ -125,8 +125,7 @@ export async function finishCheck(
   v: VersionRow,
   roots: string[],
   prep: CheckPrep,
-  changes: Change[],
-  problems: Entry[],
+  r: { changes: Change[]; problems: Entry[]; links: Buffer[] },
   o: { stateDir: string; journal?: JournalAgent | null },
 ): Promise<void> {
   let stamp = storeStamp(store.file);
@@ -144,9 +143,10 @@ export async function finishCheck(
   const pos = prep.position;
   if (!pos || !o.journal) return;
   const paths = new Set<string>();
-  for (const c of changes) paths.add(c.path.toString('hex'));
-  for (const p of problems) paths.add(keyToPath(p.key).toString('hex'));
-  if (paths.size > MAX_SAVED) return;
+  for (const c of r.changes) paths.add(c.path.toString('hex'));
+  for (const p of r.problems) paths.add(keyToPath(p.key).toString('hex'));
+  const links = [...new Set(r.links.map((k) => keyToPath(k).toString('hex')))].sort();
+  if (paths.size + links.length > MAX_SAVED) return;
   const state: SavedState = {
     epoch: pos.epoch,
     from: pos.seq,
@@ -157,6 +157,7 @@ export async function finishCheck(
     mounts: mountsDigest(roots),
     store: verified,
     paths: [...paths].sort(),
+    links,
   };
   const rec = await o.journal.checked(pos.seq, pos.offset, stateDigest(state));
   if (!rec) return;

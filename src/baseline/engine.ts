@@ -18,7 +18,7 @@ import { scanRows, type ScanProgress } from './scan.js';
 import type { FullReason, JournalAgent } from './since-last.js';
 import type { Target } from './targets.js';
 import { walkTargets } from './walk.js';
-import { decodeEntry, recordHasProblem, type Row, type StoredRow } from './record.js';
+import { decodeEntry, recordHasProblem, recordLinks, type Row, type StoredRow } from './record.js';
 import { excludeMatcher, normaliseRoots, policyScope } from './scope.js';
 import { keyId, loadPrivateKey, loadPublicKey, signDigest, verifyDigest } from './signing.js';
 import { BaselineStore, type AcceptedRow, type VersionRow } from './store.js';
@@ -265,6 +265,8 @@ interface DiffRun {
   problems: Entry[];
   stats: ScanStats;
   counts: CheckCounts;
+  /** Keys of scanned non-directories with more than one link (the next since-last re-reads them). */
+  links: Buffer[];
 }
 
 /**
@@ -286,6 +288,7 @@ async function diffAgainstDisk(
   const stats: ScanStats = { entries: 0, files: 0, bytes: 0, seconds: 0 };
   const elapsed = timed();
   const changes: Change[] = [];
+  const links: Buffer[] = [];
   const problems: Entry[] = [];
   const counts: CheckCounts = {
     added: 0,
@@ -301,6 +304,7 @@ async function diffAgainstDisk(
   try {
     await mergeDiff(oldIt, scanIt, ATTRIBUTES, {
       scanned(r) {
+        if (recordLinks(r.rec) > 1) links.push(r.key);
         if (!recordHasProblem(r.rec)) return;
         const e = decodeEntry(r.key, r.rec);
         problems.push(e);
@@ -346,7 +350,7 @@ async function diffAgainstDisk(
       'BASELINE_TAMPERED',
       `version ${v.id}: content does not match its signed digest (read ${entries} entries, signed ${v.entries}); the store was modified outside Bulwark`,
     );
-  return { v, scope, changes, problems, stats, counts };
+  return { v, scope, changes, problems, stats, counts, links };
 }
 
 export interface CheckOptions extends RunOptions {
@@ -364,7 +368,7 @@ export async function checkBaseline(o: CheckOptions): Promise<CheckResult> {
     const opts = { stateDir: o.settings.stateDir, journal: o.journal, sinceLast: o.sinceLast };
     const prep = await prepareCheck(store, v, scope.roots, scope.exclude, opts);
     const r = await diffAgainstDisk(store, o, undefined, prep.only);
-    await finishCheck(store, v, scope.roots, prep, r.changes, r.problems, opts);
+    await finishCheck(store, v, scope.roots, prep, r, opts);
     let note: string | undefined;
     if (o.sinceLast && prep.full) {
       note = `${prep.full.code}: ${prep.full.reason}`;

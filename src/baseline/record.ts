@@ -109,6 +109,11 @@ export function recordType(b: Buffer): EntryType {
   return String.fromCharCode(b[OFF_TYPE]) as EntryType;
 }
 
+/** Link count of a non-directory record (0 for a directory), without decoding. */
+export function recordLinks(b: Buffer): number {
+  return b[OFF_TYPE] === 0x64 ? 0 : b.readUInt32LE(46);
+}
+
 /** Whether the record carries an error or scan flags (worth reporting) without decoding. */
 export function recordHasProblem(b: Buffer): boolean {
   return b.readUInt32LE(OFF_SCAN_FLAGS) !== 0 || b.readUInt32LE(FIXED) !== ABSENT;

@@ -55,6 +55,11 @@ export interface SavedState {
   store: string;
   /** Paths (hex) that differed from the baseline or could not be read fully. */
   paths: string[];
+  /**
+   * Paths (hex) of non-directories with more than one link at that check: re-read every time,
+   * since a write through another name (outside the watched trees) names that other path.
+   */
+  links?: string[];
 }
 
 export const STATE_NAME = 'since-last.json';
@@ -206,7 +211,7 @@ function fromSegment(records: JournalRecord[], st: SavedState, pos: AgentJournal
     position: pos,
     state: st,
     paths: [...paths.values()],
-    carried: st.paths.map((hex) => Buffer.from(hex, 'hex')),
+    carried: [...st.paths, ...(st.links ?? [])].map((hex) => Buffer.from(hex, 'hex')),
     lines: records.length,
   };
 }

@@ -1,9 +1,11 @@
 // `baseline check --since-last` with a real agent (fanotify): the tree is mutated in every way the
 // baseline tests know while the agent runs; the since-last check must run as such, re-read far
-// fewer entries, and report exactly what a full check reports. After an agent restart the next
+// fewer entries, and report exactly what a full check reports (also for a file written through a
+// hard link outside the watched tree). After an agent restart the next
 // --since-last must run full and say why (BW5108); after a gap (helper killed) too (BW5109).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { appendFileSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
 import { IS_ROOT, needKernel } from '../helpers/kernel.js';
 import { execFileSync } from 'node:child_process';
@@ -16,7 +18,7 @@ import {
   tempDir,
   type TestAgent,
 } from '../helpers/agent.js';
-import { buildTree, mismatches, mutateTree } from '../helpers/baseline-tree.js';
+import { buildTree, mismatches, mutateTree, pathBuf } from '../helpers/baseline-tree.js';
 import type { Change } from '../../src/baseline/types.js';
 
 interface CheckJson {
@@ -64,6 +66,9 @@ test('check --since-last re-reads only what the agent journalled and reports wha
   const dir = tempDir('bw-e2e-since-');
   const tree = join(dir, 'tree');
   buildTree(tree);
+  // A second name outside the watched tree: writes through it make no event for the tree's name.
+  const outside = join(dir, 'outside-link');
+  linkSync(join(tree, 'untouched/f2'), outside);
   const key = join(dir, 'keys', 'signing.key');
   const state = join(dir, 'state');
   assert.equal(bulwark(['baseline', 'keygen', '--key', key]).code, 0);
@@ -85,6 +90,11 @@ test('check --since-last re-reads only what the agent journalled and reports wha
   const entries = r.j.stats.entries;
 
   const expected = mutateTree(tree);
+  appendFileSync(outside, 'written through the outside name\n');
+  expected.set(pathBuf(tree, 'untouched/f2').toString('hex'), {
+    kind: 'changed',
+    must: ['size', 'sha256', 'mtime', 'ctime'],
+  });
   const since = check(state, key, ['--since-last']).j;
   assert.equal(since.mode, 'since-last', JSON.stringify(since.fullReason));
   const full = check(state, key).j;
