@@ -1,102 +1,30 @@
-// Baseline settings: command-line flags over the agent's configuration file (src/config:
-// stateDir, policyDir, policies, baseline.{paths,exclude,digests,key,keep}; docs/config.md)
-// over defaults. The configuration is read when --config is given, or, with `defaults`, from
-// /etc/bulwark/bulwark.yaml when it exists (the CLI asks for that when no PATH is given, so a
-// plain `bulwark baseline init` records what the policies protect).
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { formatDiagnostic } from '../common/diagnostic.js';
-import { BulwarkError } from '../common/errors.js';
-import { DEFAULT_CONFIG_FILE, defaultConfig, loadConfig } from '../config/index.js';
-import { defaultKeyFile, pubFileFor } from './signing.js';
-import { DIGEST_ALGOS, type DigestAlgo } from './types.js';
+// Baseline settings read through the agent's configuration loader (src/config). The settings
+// themselves, and a loader that skips this module when there is no file, are in settings.ts.
+import { defaultConfig } from '../config/defaults.js';
+import { loadConfig } from '../config/load.js';
+import {
+  readsConfigFile,
+  settingsFromConfig,
+  type BaselineSettings,
+  type SettingsFlags,
+} from './settings.js';
 
-export const DEFAULT_STATE_DIR = '/var/lib/bulwark';
-
-export interface BaselineSettings {
-  stateDir: string;
-  dbFile: string;
-  keyFile: string;
-  pubFile: string;
-  paths: string[];
-  exclude: string[];
-  /** Policy files and directories whose file rules name directories to record. */
-  policies: string[];
-  digests: DigestAlgo[];
-  keep: number;
-  /** Config file read, if any (its own path is part of the default scope). */
-  configFile?: string;
-}
-
-export interface SettingsFlags {
-  config?: string;
-  /** Read /etc/bulwark/bulwark.yaml (if present) when no --config is given. */
-  defaults?: boolean;
-  stateDir?: string;
-  key?: string;
-  pubkey?: string;
-  digests?: string;
-  exclude?: string[];
-  policies?: string[];
-}
-
-export function parseDigests(text: string | string[], where = '--digest'): DigestAlgo[] {
-  const list = (Array.isArray(text) ? text : text.split(','))
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
-  const alias: Record<string, DigestAlgo> = {
-    sha3_256: 'sha3-256',
-    blake2b: 'blake2b512',
-    'blake2b-512': 'blake2b512',
-  };
-  const out: DigestAlgo[] = [];
-  for (const name of list) {
-    const a = (alias[name] ?? name) as DigestAlgo;
-    if (!DIGEST_ALGOS.includes(a))
-      throw new BulwarkError(
-        'BASELINE_BAD_DIGEST',
-        `${where}: unknown digest "${name}"; choose from ${DIGEST_ALGOS.join(', ')}`,
-      );
-    if (!out.includes(a)) out.push(a);
-  }
-  if (out.length === 0) throw new BulwarkError('BASELINE_BAD_DIGEST', `${where}: no digest given`);
-  return out;
-}
+export {
+  DEFAULT_STATE_DIR,
+  loadSettingsLazy,
+  parseDigests,
+  type BaselineSettings,
+  type SettingsFlags,
+} from './settings.js';
 
 export function loadSettings(flags: SettingsFlags): BaselineSettings {
   // Without a file to read, the settings are the defaults: skip the loader (and the schema
   // compile it does for the empty flag layer, ~80 ms of every baseline command's start).
-  const noFile = !flags.config && !(flags.defaults && existsSync(DEFAULT_CONFIG_FILE));
-  const r = noFile
-    ? { config: defaultConfig(), diagnostics: [], file: undefined }
-    : loadConfig({
+  const r = readsConfigFile(flags)
+    ? loadConfig({
         ...(flags.config ? { file: flags.config } : {}),
         ...(flags.defaults ? {} : { defaultFile: null }),
-      });
-  if (r.file && !existsSync(r.file))
-    throw new BulwarkError('FILE_NOT_FOUND', `config ${r.file}: no such file`);
-  const errors = r.diagnostics.filter((d) => d.level === 'error');
-  if (errors.length) throw new BulwarkError('BASELINE_BAD_CONFIG', errors.map(formatDiagnostic).join('\n'));
-  const cfg = r.config;
-  const b = cfg.baseline;
-  const stateDir = resolve(
-    flags.stateDir ?? process.env.BULWARK_STATE_DIR ?? (r.file ? cfg.stateDir : DEFAULT_STATE_DIR),
-  );
-  const keyFile = resolve(flags.key ?? (b.key || defaultKeyFile()));
-  // The agent's policy directory counts only when it exists (a fresh host has none).
-  const policies = r.file
-    ? [...(existsSync(cfg.policyDir) ? [cfg.policyDir] : []), ...cfg.policies, ...(flags.policies ?? [])]
-    : [...(flags.policies ?? [])];
-  return {
-    stateDir,
-    dbFile: join(stateDir, 'baseline', 'baseline.db'),
-    keyFile,
-    pubFile: resolve(flags.pubkey ?? pubFileFor(keyFile)),
-    paths: r.file ? [...b.paths] : [],
-    exclude: [...(r.file ? b.exclude : []), ...(flags.exclude ?? [])],
-    policies,
-    digests: flags.digests ? parseDigests(flags.digests) : parseDigests(b.digests, 'baseline.digests'),
-    keep: b.keep,
-    ...(r.file ? { configFile: r.file } : {}),
-  };
+      })
+    : { config: defaultConfig(), diagnostics: [] };
+  return settingsFromConfig(r, flags);
 }

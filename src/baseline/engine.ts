@@ -76,9 +76,9 @@ function packageManager(o: RunOptions, scope: StoredScope): PackageManager | nul
 }
 
 /** The scope for a new baseline: arguments, config paths, policy directories, config files. */
-export function resolveScope(o: RunOptions): { scope: StoredScope; ruleSet: RuleSet | null } {
+export async function resolveScope(o: RunOptions): Promise<{ scope: StoredScope; ruleSet: RuleSet | null }> {
   const s = o.settings;
-  const pol = policyScope(s.policies);
+  const pol = await policyScope(s.policies);
   if (pol.rejected.length)
     o.onWarning?.('BW5106', `policy files with errors ignored for the scope: ${pol.rejected.join(', ')}`);
   for (const p of o.paths ?? [])
@@ -171,7 +171,7 @@ export async function initBaseline(
   const key = loadPrivateKey(s.keyFile);
   if (s.keyFile.startsWith(`${s.stateDir}/`))
     o.onWarning?.('BW5104', `signing key ${s.keyFile} is inside the state dir ${s.stateDir}`);
-  const { scope } = resolveScope(o);
+  const { scope } = await resolveScope(o);
   warnNative(o);
   const store = BaselineStore.open(s.dbFile, { create: true });
   try {

@@ -2,8 +2,12 @@
 // FIM policies, and the config and policy files themselves) minus exclusion globs. Roots are
 // made absolute, de-duplicated, nested roots dropped, and sorted in key order for the walker.
 import { resolve } from 'node:path';
-import { compileGlob, compile, loadPolicies, ruleMatchesPath } from '../policy/index.js';
-import type { RuleSet } from '../policy/index.js';
+// The policy loader (YAML parser, schema validator) is imported only when there are policies to
+// read: most baseline commands have none, and it is a large part of the CLI's start-up.
+import { compileGlob } from '../policy/glob.js';
+import { compile } from '../policy/compiler.js';
+import { ruleMatchesPath } from '../policy/decide.js';
+import type { RuleSet } from '../policy/types.js';
 import { BulwarkError } from '../common/errors.js';
 import { pathToKey } from './path-key.js';
 
@@ -29,8 +33,9 @@ export function globBase(pattern: string): string {
   return slash <= 0 ? '/' : cut.slice(0, slash);
 }
 
-export function policyScope(paths: string[]): PolicyScope {
+export async function policyScope(paths: string[]): Promise<PolicyScope> {
   if (paths.length === 0) return { roots: [], ruleSet: null, rejected: [] };
+  const { loadPolicies } = await import('../policy/load.js');
   const r = loadPolicies(paths);
   const rejected = r.files.filter((f) => !f.ok).map((f) => f.file);
   const roots: string[] = [];

@@ -2,11 +2,14 @@
 import type { Command } from 'commander';
 import { BulwarkError } from '../common/errors.js';
 import { formatDiagnostic } from '../common/diagnostic.js';
-import { addConfigOptions, flagsFromOptions, loadConfig, type AgentConfig } from '../config/index.js';
+import { addConfigOptions, flagsFromOptions } from '../config/options.js';
+import type { AgentConfig } from '../config/types.js';
 import { EXIT } from './exit-codes.js';
 
 /** Loads the agent configuration from flags; prints diagnostics; null when invalid. */
-export function configFromFlags(opts: Record<string, unknown>): AgentConfig | null {
+export async function configFromFlags(opts: Record<string, unknown>): Promise<AgentConfig | null> {
+  // The loader (YAML parser, schema validator) loads here, not when the CLI starts.
+  const { loadConfig } = await import('../config/load.js');
   const r = loadConfig({ flags: flagsFromOptions(opts) });
   for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   return r.ok ? r.config : null;
@@ -53,7 +56,7 @@ Configuration: docs/config.md; every setting can be given with --set key=value.`
     );
   addConfigOptions(cmd);
   cmd.action(async (opts: Record<string, unknown>) => {
-    const cfg = configFromFlags(opts);
+    const cfg = await configFromFlags(opts);
     if (!cfg) {
       process.exitCode = EXIT.FINDINGS;
       return;

@@ -17,7 +17,7 @@ import {
 import { policyScope } from '../baseline/scope.js';
 import { displayPath } from '../baseline/path-key.js';
 import { BulwarkError, isBulwarkError, codes } from '../common/errors.js';
-import type { BaselineSettings } from '../baseline/config.js';
+import type { BaselineSettings } from '../baseline/settings.js';
 import { addCommonOptions, printJson, settingsFrom, warn, type CommonFlags } from './baseline-common.js';
 import { agentJournal } from './baseline-journal.js';
 
@@ -29,8 +29,8 @@ type CheckFlags = CommonFlags & {
   policies?: string[];
 };
 
-function writeAlerts(file: string, r: CheckResult, settings: BaselineSettings): void {
-  const ruleSet = policyScope(settings.policies).ruleSet;
+async function writeAlerts(file: string, r: CheckResult, settings: BaselineSettings): Promise<void> {
+  const ruleSet = (await policyScope(settings.policies)).ruleSet;
   const text = driftAlerts(r.changes, { ruleSet })
     .map((a) => JSON.stringify(a))
     .join('\n');
@@ -89,7 +89,7 @@ export function registerBaselineCheck(baseline: Command): void {
           );
         if (flags.workers !== undefined && !(Number.isInteger(flags.workers) && flags.workers > 0))
           throw new BulwarkError('CLI_USAGE', '--workers takes a positive integer');
-        const settings = settingsFrom(flags);
+        const settings = await settingsFrom(flags);
         const progress = flags.json ? null : progressReporter('baseline check');
         const r = await checkBaseline({
           settings,
@@ -102,7 +102,7 @@ export function registerBaselineCheck(baseline: Command): void {
           journal: agentJournal(settings.stateDir),
         });
         progress?.finish();
-        if (flags.alertsJson) writeAlerts(flags.alertsJson, r, settings);
+        if (flags.alertsJson) await writeAlerts(flags.alertsJson, r, settings);
         if (flags.json) printJson(checkJson(r));
         else if (flags.alertsJson !== '-') process.stdout.write(`${checkText(r)}\n`);
         code = checkExitCode(r);
@@ -147,7 +147,7 @@ Exit status: 0 a new version was written (or nothing to accept), 1 changes remai
           packages?: boolean;
         },
       ) => {
-        const settings = settingsFrom(flags);
+        const settings = await settingsFrom(flags);
         const progress = flags.json ? null : progressReporter('baseline update');
         const r = await updateBaseline({
           settings,

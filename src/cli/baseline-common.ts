@@ -1,6 +1,6 @@
 // Helpers shared by the `bulwark baseline` subcommands: common options, settings, output.
 import type { Command } from 'commander';
-import { loadSettings, type BaselineSettings } from '../baseline/config.js';
+import { loadSettingsLazy, type BaselineSettings } from '../baseline/settings.js';
 
 /** Options every baseline subcommand shares. */
 export interface CommonFlags {
@@ -38,8 +38,8 @@ export function addCommonOptions(cmd: Command, opts: { key?: boolean; pubkey?: b
 export function settingsFrom(
   flags: CommonFlags & { digest?: string; exclude?: string[]; policies?: string[] },
   defaults = true,
-): BaselineSettings {
-  return loadSettings({
+): Promise<BaselineSettings> {
+  return loadSettingsLazy({
     defaults,
     ...(flags.config ? { config: flags.config } : {}),
     ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),

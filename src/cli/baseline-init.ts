@@ -5,7 +5,7 @@ import { initBaseline } from '../baseline/engine.js';
 import { progressReporter } from '../baseline/progress.js';
 import { statsLine, versionJson, versionLine } from '../baseline/report.js';
 import { displayPath, keyToPath } from '../baseline/path-key.js';
-import { loadSettings } from '../baseline/config.js';
+import { loadSettingsLazy } from '../baseline/settings.js';
 import { addCommonOptions, printJson, settingsFrom, warn, type CommonFlags } from './baseline-common.js';
 
 export function registerBaselineKeygen(baseline: Command): void {
@@ -21,8 +21,8 @@ export function registerBaselineKeygen(baseline: Command): void {
       )
       .option('--force', 'replace an existing key (older versions then verify only with the old public key)')
       .option('--json', 'print the result as JSON'),
-  ).action((flags: CommonFlags & { force?: boolean }) => {
-    const s = loadSettings({
+  ).action(async (flags: CommonFlags & { force?: boolean }) => {
+    const s = await loadSettingsLazy({
       ...(flags.key ? { key: flags.key } : {}),
       ...(flags.config ? { config: flags.config } : {}),
     });
@@ -83,7 +83,7 @@ xattrs, POSIX ACLs, SELinux context, file capabilities, chattr flags and the cho
           force?: boolean;
         },
       ) => {
-        const settings = settingsFrom(flags, paths.length === 0);
+        const settings = await settingsFrom(flags, paths.length === 0);
         const progress = flags.json ? null : progressReporter('baseline init');
         const r = await initBaseline({
           settings,

@@ -27,8 +27,8 @@ Works offline: copy the store (baseline.db, with its -wal file if present) and v
 public key alone:  bulwark baseline verify --state-dir ./copy --pubkey baseline-signing.pub
 Exit status: 0 verified, 1 verification failed, 2 usage error, 3 failure (store unreadable).`,
     )
-    .action((flags: CommonFlags) => {
-      const settings = settingsFrom(flags);
+    .action(async (flags: CommonFlags) => {
+      const settings = await settingsFrom(flags);
       const r = verifyBaseline({ settings, ...(flags.pubkey ? { pubFile: resolve(flags.pubkey) } : {}) });
       if (flags.json) printJson(r);
       else {
@@ -58,8 +58,8 @@ export function registerBaselineShow(baseline: Command): void {
       .argument('[path]', 'path as recorded (escapes \\n, \\t, \\\\ and \\xHH allowed for odd names)')
       .option('--version <id>', 'a version other than the current one', (v) => Number(v))
       .option('--json', 'print the result as JSON'),
-  ).action((path: string | undefined, flags: CommonFlags & { version?: number }) => {
-    const settings = settingsFrom(flags);
+  ).action(async (path: string | undefined, flags: CommonFlags & { version?: number }) => {
+    const settings = await settingsFrom(flags);
     const store = BaselineStore.open(settings.dbFile, { readonly: true });
     try {
       const versions = store.versions();
@@ -126,7 +126,7 @@ export function registerBaselineExport(baseline: Command): void {
       .option('--json', 'JSON output (the only format; accepted for clarity)')
       .option('--version <id>', 'a version other than the current one', (v) => Number(v)),
   ).action(async (flags: CommonFlags & { version?: number }) => {
-    const settings = settingsFrom(flags);
+    const settings = await settingsFrom(flags);
     const store = BaselineStore.open(settings.dbFile, { readonly: true });
     try {
       const id = flags.version ?? store.currentId();

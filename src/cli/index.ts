@@ -3,31 +3,38 @@
 import { Command, CommanderError } from 'commander';
 import { BulwarkError, isBulwarkError, codes } from '../common/errors.js';
 import { EXIT, EXIT_HELP } from './exit-codes.js';
-import { registerPolicy } from './policy.js';
-import { registerAgent } from './agent.js';
-import { registerRun } from './run.js';
-import { registerStatus } from './status.js';
-import { registerLogs } from './logs.js';
-import { registerBaseline } from './baseline.js';
-import { registerConfig } from './config.js';
-import { registerProbe } from './probe.js';
 
 type Register = (program: Command) => void;
 
-const GROUPS: Register[] = [
-  registerAgent,
-  registerRun,
-  registerStatus,
-  registerPolicy,
-  registerLogs,
-  registerBaseline,
-  registerConfig,
-  registerProbe,
-];
+/**
+ * Command groups by name, in help order. A group's module (and what it imports: SQLite, the
+ * config schema, the sensor...) loads only when its command runs or when the whole tree is
+ * needed (top-level help, an unknown command), so `bulwark baseline check` does not pay for
+ * the agent's modules at start-up.
+ */
+const GROUPS: Record<string, () => Promise<Register>> = {
+  agent: async () => (await import('./agent.js')).registerAgent,
+  run: async () => (await import('./run.js')).registerRun,
+  status: async () => (await import('./status.js')).registerStatus,
+  policy: async () => (await import('./policy.js')).registerPolicy,
+  logs: async () => (await import('./logs.js')).registerLogs,
+  baseline: async () => (await import('./baseline.js')).registerBaseline,
+  config: async () => (await import('./config.js')).registerConfig,
+  probe: async () => (await import('./probe.js')).registerProbe,
+};
+
+/** The groups `argv` needs: its command's group, none for a bare --version, else all. */
+function groupsFor(argv: string[]): string[] {
+  const first = argv[0];
+  if (first !== undefined && Object.hasOwn(GROUPS, first)) return [first];
+  if (argv.length === 1 && (first === '--version' || first === '-V')) return [];
+  return Object.keys(GROUPS);
+}
 
 export const VERSION = '0.1.0';
 
-export function buildProgram(): Command {
+/** The command tree with the groups `argv` needs (all of them when no argv is given). */
+export async function buildProgram(argv?: string[]): Promise<Command> {
   const program = new Command();
   program
     .name('bulwark')
@@ -40,7 +47,10 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\n${EXIT_HELP}\n\nDocumentation: docs/cli.md, docs/policy.md, docs/errors.md`)
     .exitOverride();
-  for (const register of GROUPS) register(program);
+  const names = argv ? groupsFor(argv) : Object.keys(GROUPS);
+  const load = Object.entries(GROUPS).filter(([name]) => names.includes(name));
+  const registers = await Promise.all(load.map(([, group]) => group()));
+  for (const register of registers) register(program);
   // Subcommands inherit exitOverride so usage errors reach main() and map to EXIT.USAGE.
   for (const cmd of program.commands) applyExitOverride(cmd);
   return program;
@@ -53,8 +63,8 @@ function applyExitOverride(cmd: Command): void {
 
 /** Runs the CLI and resolves to the process exit code; never throws. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (e) {

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { ControlConnection, agentAnswers, socketPath } from '../app/control.js';
 import { collect, parseLabelOptions } from './option-parsers.js';
 import { BulwarkError } from '../common/errors.js';
-import { DEFAULT_STATE_DIR } from '../config/index.js';
+import { DEFAULT_STATE_DIR } from '../config/defaults.js';
 import { spawnSandboxed, type LandlockPlan } from '../sensor/index.js';
 
 /** Exit codes of `bulwark run` itself, as container runtimes use them. */

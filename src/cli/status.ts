@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { AgentStatus } from '../app/agent.js';
 import { agentAnswers, request, socketPath } from '../app/control.js';
-import { DEFAULT_STATE_DIR } from '../config/index.js';
+import { DEFAULT_STATE_DIR } from '../config/defaults.js';
 import { EXIT } from './exit-codes.js';
 
 function render(s: AgentStatus): string {

@@ -58,7 +58,7 @@ test('the scope comes from the policies and the config file, minus exclusions', 
   const settings = loadSettings({ config: cfg });
   assert.deepEqual(settings.policies, [join(dir, 'policies')]);
   assert.deepEqual(settings.digests, ['sha256', 'blake2b512']);
-  const { scope } = resolveScope({ settings });
+  const { scope } = await resolveScope({ settings });
   assert.deepEqual(scope.roots, [
     join(dir, 'bin/tool'),
     join(dir, 'bulwark.yaml'),
@@ -78,7 +78,7 @@ test('the scope comes from the policies and the config file, minus exclusions', 
     [join(dir, 'etc/sub/a.conf')],
   );
 
-  const [alert] = driftAlerts(r.changes, { ruleSet: policyScope(settings.policies).ruleSet });
+  const [alert] = driftAlerts(r.changes, { ruleSet: (await policyScope(settings.policies)).ruleSet });
   assert.equal(alert.Type, 'BaselineDrift');
   assert.equal(alert.PolicyName, 'protect-tree');
   assert.equal(alert.Severity, '7');
