@@ -5,9 +5,9 @@
 // shows them; the Prometheus histogram carries the same observations in coarser buckets.
 
 /** Buckets per doubling: bucket bounds grow by 2^(1/16) ≈ 4.4 %. */
-const PER_DOUBLING = 16;
+export const PER_DOUBLING = 16;
 /** Lower bound of bucket 1 (ms); ages below it (clock steps included) count in bucket 0. */
-const MIN_MS = 0.01;
+export const MIN_MS = 0.01;
 const BUCKETS = PER_DOUBLING * 30;
 
 export interface LatencySummary {
@@ -17,6 +17,11 @@ export interface LatencySummary {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /**
+   * The non-empty buckets, index → count; bucket i > 0 holds ages below 0.01 ms × 2^(i/16), bucket
+   * 0 those up to 0.01 ms. Two summaries subtract to the alerts committed in between.
+   */
+  buckets: Record<string, number>;
 }
 
 class LogHistogram {
@@ -60,7 +65,17 @@ export class DeliveryLatency {
     const out: Record<string, LatencySummary> = {};
     for (const [sink, h] of this.bySink) {
       const r = (x: number): number => Math.round(x * 1000) / 1000;
-      out[sink] = { count: h.count, p50Ms: r(h.quantile(0.5)), p99Ms: r(h.quantile(0.99)), maxMs: r(h.max) };
+      const buckets: Record<string, number> = {};
+      h.counts.forEach((n, i) => {
+        if (n) buckets[i] = n;
+      });
+      out[sink] = {
+        count: h.count,
+        p50Ms: r(h.quantile(0.5)),
+        p99Ms: r(h.quantile(0.99)),
+        maxMs: r(h.max),
+        buckets,
+      };
     }
     return out;
   }
