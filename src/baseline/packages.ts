@@ -16,7 +16,12 @@ export interface PackageOwner {
 
 export interface PackageManager {
   readonly name: string;
-  owner(path: Buffer): PackageOwner | null;
+  /**
+   * The package that owns `path` now, and its recorded digest. `hint`, the package that owned it
+   * when the baseline was recorded, lets a manager look in that package's list first instead of
+   * loading the whole database (a check with a few changes then reads a few small files).
+   */
+  owner(path: Buffer, hint?: string | null): PackageOwner | null;
 }
 
 /** Attributes a package upgrade changes when it replaces a file with the packaged content. */
@@ -45,6 +50,10 @@ function aliases(p: string): string[] {
 export class DpkgManager implements PackageManager {
   readonly name = 'dpkg';
   private map: Map<string, { pkg: string; md5: string }> | null = null;
+  /** One package's md5sums text (latin1), by package name; null: no such list. */
+  private lists = new Map<string, string | null>();
+  /** The *.md5sums file names of each package (a name may carry an architecture suffix). */
+  private listFiles: Map<string, string[]> | null = null;
 
   /**
    * @param prefixes when given, only paths under these directories (in either merged-/usr
@@ -96,7 +105,60 @@ export class DpkgManager implements PackageManager {
     return map;
   }
 
-  owner(path: Buffer): PackageOwner | null {
+  private listOf(pkg: string): string | null {
+    const cached = this.lists.get(pkg);
+    if (cached !== undefined) return cached;
+    if (!this.listFiles) {
+      this.listFiles = new Map();
+      let names: string[];
+      try {
+        names = readdirSync(this.infoDir);
+      } catch {
+        names = [];
+      }
+      for (const f of names) {
+        if (!f.endsWith('.md5sums')) continue;
+        const name = f.slice(0, -'.md5sums'.length).replace(/:[^:]*$/, '');
+        const list = this.listFiles.get(name);
+        if (list) list.push(f);
+        else this.listFiles.set(name, [f]);
+      }
+    }
+    let text: string | null = null;
+    for (const f of this.listFiles.get(pkg) ?? []) {
+      try {
+        text = (text ?? '') + readFileSync(join(this.infoDir, f), 'latin1');
+      } catch {
+        // unreadable: as if the package listed nothing (the full load skips it the same way)
+      }
+    }
+    this.lists.set(pkg, text);
+    return text;
+  }
+
+  /** `path` (latin1, absolute) in one package's list: its md5, or null. */
+  private static find(text: string, path: string): string | null {
+    const needle = `  ${path.slice(1)}`;
+    for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+      const end = i + needle.length;
+      // A whole line: 32 hex digits, two spaces, the path, then a newline or the end.
+      if ((end === text.length || text[end] === '\n') && i >= 32 && (i === 32 || text[i - 33] === '\n'))
+        return text.slice(i - 32, i);
+    }
+    return null;
+  }
+
+  owner(path: Buffer, hint: string | null = null): PackageOwner | null {
+    // Before the whole database is loaded, the baseline's owner is asked first. A path it no
+    // longer lists (moved to another package, or removed) falls through to the full lookup.
+    if (!this.map && hint) {
+      const text = this.listOf(hint);
+      if (text)
+        for (const p of aliases(path.toString('latin1'))) {
+          const md5 = DpkgManager.find(text, p);
+          if (md5) return { pkg: hint, digest: Buffer.from(md5, 'hex'), algo: 'md5' };
+        }
+    }
     const map = this.load();
     for (const p of aliases(path.toString('latin1'))) {
       const r = map.get(p);
@@ -113,6 +175,8 @@ export function detectPackageManager(scope: string[] | null = null, root = '/'):
   return null;
 }
 
+let readBuf: Buffer | null = null;
+
 /** Digest of a file's current content with the package database's algorithm; null if unreadable. */
 export function fileDigest(path: Buffer, algo: 'md5' | 'sha256'): Buffer | null {
   let fd: number;
@@ -123,7 +187,10 @@ export function fileDigest(path: Buffer, algo: 'md5' | 'sha256'): Buffer | null 
   }
   try {
     const h = createHash(algo);
-    const buf = Buffer.allocUnsafe(1 << 20);
+    // One buffer for every call: a fresh 1 MiB per file made a check with many changes spend
+    // its time in the garbage collector.
+    readBuf ??= Buffer.allocUnsafe(1 << 20);
+    const buf = readBuf;
     let pos = 0;
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, pos);
@@ -152,12 +219,12 @@ export function classify(
   if (c.kind === 'removed') {
     // The file was owned by a package at baseline time and no package owns it now: the package
     // manager removed it (upgrade or purge).
-    if (oldPkg && !pm.owner(c.path)) return { class: 'package-consistent', name: oldPkg };
+    if (oldPkg && !pm.owner(c.path, oldPkg)) return { class: 'package-consistent', name: oldPkg };
     return { class: 'unexplained', ...(oldPkg ? { name: oldPkg } : {}) };
   }
   const e = c.new;
   if (!e || e.type !== 'f') return { class: 'unexplained' };
-  const owner = pm.owner(c.path);
+  const owner = pm.owner(c.path, oldPkg);
   if (!owner) return { class: 'unexplained' };
   if (c.kind === 'changed' && !c.attributes.every((a) => CONTENT_ATTRS.has(a.attribute)))
     return { class: 'unexplained', name: owner.pkg };

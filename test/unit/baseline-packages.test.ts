@@ -96,3 +96,35 @@ test('dpkg: merged-/usr aliases resolve both ways', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("dpkg: asking the baseline's package first gives the same owner and digest as the whole database", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-hint-'));
+  try {
+    writeFileSync(
+      join(dir, 'libc6:amd64.md5sums'),
+      `${md5('a')}  usr/bin/envx\n${md5('b')}  x/y  usr/bin/env\n${md5('c')}  lib/x86_64-linux-gnu/libc.so.6`,
+    );
+    // /usr/bin/env moved to coreutils (dpkg took it off libc6's list but "x/y  usr/bin/env" stays).
+    writeFileSync(join(dir, 'coreutils.md5sums'), `${md5('d')}  usr/bin/env\n${md5('e')}  usr/bin/ls\n`);
+    const cases: Array<[string, string | null]> = [
+      ['/usr/bin/env', 'libc6'], // not on libc6's list (only as the tail of another line)
+      ['/usr/bin/envx', 'libc6'],
+      ['/usr/lib/x86_64-linux-gnu/libc.so.6', 'libc6'], // last line, no newline, merged-/usr alias
+      ['/usr/bin/ls', 'libc6'], // owner changed
+      ['/usr/bin/ls', 'coreutils'],
+      ['/usr/bin/ls', 'no-such-package'],
+      ['/usr/bin/none', 'coreutils'],
+    ];
+    for (const [path, hint] of cases) {
+      const hinted = new DpkgManager(dir).owner(Buffer.from(path), hint);
+      const whole = new DpkgManager(dir).owner(Buffer.from(path));
+      assert.deepEqual(hinted, whole, `${path} with hint ${hint}`);
+    }
+    assert.equal(
+      new DpkgManager(dir).owner(Buffer.from('/usr/bin/env'), 'libc6')?.digest.toString('hex'),
+      md5('d'),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
