@@ -58,6 +58,14 @@ static int layout(void)
 
 static int audit_on, fan_on;
 
+/* For intervals: unlike bw_now_ns (wall clock, for frame times), never steps back or forward. */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void status(void)
 {
 	uint32_t en = 0, backlog = 0;
@@ -142,7 +150,7 @@ static int run(int argc, char **argv)
 	uint64_t fan_rest_until = 0; /* fanotify fd left out of poll until then (fan.h, BW_FAN_REST_US) */
 	int quit = 0;
 	while (!quit) {
-		uint64_t now0 = bw_now_ns();
+		uint64_t now0 = mono_ns();
 		int resting = fan_rest_until > now0;
 		struct pollfd p[5] = {
 			{.fd = 0, .events = POLLIN},  {.fd = afd, .events = POLLIN}, {.fd = resting ? -1 : ffd, .events = POLLIN},
@@ -160,7 +168,7 @@ static int run(int argc, char **argv)
 			bw_audit_poll_lost();
 			bw_audit_tick();
 		}
-		if (p[2].revents && bw_fan_read()) fan_rest_until = bw_now_ns() + BW_FAN_REST_US * 1000ull;
+		if (p[2].revents && bw_fan_read()) fan_rest_until = mono_ns() + BW_FAN_REST_US * 1000ull;
 		if (p[0].revents) {
 			ssize_t n = read(0, cmd + cmdlen, sizeof cmd - cmdlen - 1);
 			if (n <= 0) {
