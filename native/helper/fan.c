@@ -7,9 +7,10 @@
  * Directory handles are resolved with open_by_handle_at + readlink(/proc/self/fd/N) and cached;
  * the cache is dropped whole when a directory is renamed, moved or deleted (rare; a partial
  * invalidation would have to know every cached descendant). FAN_Q_OVERFLOW becomes a gap frame.
- * Events of the helper itself, events carrying only FAN_CLOSE_WRITE (a close after a write
- * already reported by FAN_MODIFY, or after no write at all) and self-deletion events (reported
- * by the parent's FAN_DELETE) are suppressed and counted.
+ * Events of the helper itself, events carrying only FAN_CLOSE_WRITE after a write already
+ * reported by FAN_MODIFY (see written_*), and self-deletion events (reported by the parent's
+ * FAN_DELETE) are suppressed and counted. A FAN_CLOSE_WRITE with no reported write before it
+ * (a change through a shared mmap makes no FAN_MODIFY) is reported as a write.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,7 +55,61 @@ static int fan_fd = -1;
 static int need_walk; /* the directory cache should be (re)filled from the watched trees */
 static pid_t self_pid;
 /* why events were not sent (bw_fan_summary) */
-static uint64_t n_read, n_own, n_nothing, n_unresolved, n_filtered, n_overflow;
+static uint64_t n_read, n_own, n_nothing, n_unresolved, n_filtered, n_overflow, n_closewrite;
+
+/*
+ * Files with a FAN_MODIFY reported and no FAN_CLOSE_WRITE since: a set of 64-bit hashes of the
+ * object's fsid and file handle, open addressing with linear probing, no deletion markers needed
+ * because entries are removed by backward-shift. Full (or a hash collision): a later close-write
+ * is reported as a write it may not be, never the other way round.
+ */
+#define WRITTEN_SLOTS 8192 /* power of two; at most 3/4 used */
+static uint64_t written[WRITTEN_SLOTS];
+static unsigned n_written;
+
+static uint64_t fid_hash(const __kernel_fsid_t *fsid, const struct file_handle *fh)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	const unsigned char *b = (const unsigned char *)fsid;
+	for (size_t i = 0; i < sizeof *fsid; i++) h = (h ^ b[i]) * 1099511628211ull;
+	h = (h ^ (unsigned)fh->handle_type) * 1099511628211ull;
+	for (unsigned i = 0; i < fh->handle_bytes; i++) h = (h ^ fh->f_handle[i]) * 1099511628211ull;
+	return h ? h : 1; /* 0 marks a free slot */
+}
+
+static void written_add(uint64_t k)
+{
+	if (n_written >= WRITTEN_SLOTS / 4 * 3) return;
+	for (unsigned i = (unsigned)k & (WRITTEN_SLOTS - 1);; i = (i + 1) & (WRITTEN_SLOTS - 1)) {
+		if (written[i] == k) return;
+		if (!written[i]) {
+			written[i] = k;
+			n_written++;
+			return;
+		}
+	}
+}
+
+/* Removes k; returns whether it was there. */
+static int written_del(uint64_t k)
+{
+	unsigned i = (unsigned)k & (WRITTEN_SLOTS - 1);
+	while (written[i] != k) {
+		if (!written[i]) return 0;
+		i = (i + 1) & (WRITTEN_SLOTS - 1);
+	}
+	/* backward-shift the entries after it that probed past i */
+	for (unsigned j = (i + 1) & (WRITTEN_SLOTS - 1); written[j]; j = (j + 1) & (WRITTEN_SLOTS - 1)) {
+		unsigned home = (unsigned)written[j] & (WRITTEN_SLOTS - 1);
+		if (((j - home) & (WRITTEN_SLOTS - 1)) >= ((j - i) & (WRITTEN_SLOTS - 1))) {
+			written[i] = written[j];
+			i = j;
+		}
+	}
+	written[i] = 0;
+	n_written--;
+	return 1;
+}
 
 #define MAXFS 64
 static struct fsent {
@@ -340,13 +395,12 @@ static size_t join(char *out, size_t cap, const char *dir, const char *name, int
 	return l;
 }
 
-static void emit(const struct fanotify_event_metadata *m, struct fid_ref *dfid, struct fid_ref *obj,
-		 struct fid_ref *oldf, struct fid_ref *newf, int pidfd)
+static void emit(const struct fanotify_event_metadata *m, uint64_t mask, struct fid_ref *dfid,
+		 struct fid_ref *obj, struct fid_ref *oldf, struct fid_ref *newf, int pidfd)
 {
 	static char p1[PATH_MAX * 2], p2[PATH_MAX * 2];
 	int partial = 0;
 	size_t l1 = 0, l2 = 0;
-	uint64_t mask = m->mask;
 	if (mask & FAN_RENAME && oldf && newf) {
 		l1 = join(p1, sizeof p1, dir_path(oldf->fsid, oldf->fh), oldf->name, &partial);
 		l2 = join(p2, sizeof p2, dir_path(newf->fsid, newf->fh), newf->name, &partial);
@@ -440,9 +494,10 @@ static int overflow_seen;
 
 void bw_fan_summary(void)
 {
-	bw_log(0, "fanotify: %llu events read, %llu overflow events; suppressed: %llu own, %llu close-write only, %llu unresolved, %llu outside the watched trees",
-	       (unsigned long long)n_read, (unsigned long long)n_overflow, (unsigned long long)n_own, (unsigned long long)n_nothing,
-	       (unsigned long long)n_unresolved, (unsigned long long)n_filtered);
+	bw_log(0, "fanotify: %llu events read, %llu overflow events, %llu close-write without a reported write (sent as writes); suppressed: %llu own, %llu close-write after a write or self-delete only, %llu unresolved, %llu outside the watched trees",
+	       (unsigned long long)n_read, (unsigned long long)n_overflow, (unsigned long long)n_closewrite,
+	       (unsigned long long)n_own, (unsigned long long)n_nothing, (unsigned long long)n_unresolved,
+	       (unsigned long long)n_filtered);
 }
 
 static uint64_t overflow_since;
@@ -518,6 +573,21 @@ int bw_fan_read(void)
 				p += ih->len;
 			}
 			uint64_t mask = m->mask;
+			/* Writes the kernel reports only at close: a file opened for writing and changed
+			 * through a shared mmap makes FAN_CLOSE_WRITE without FAN_MODIFY. A close-write is
+			 * reported as a write unless a FAN_MODIFY of the same file was reported since its
+			 * last close-write (then the close only ends that write). An open for writing with
+			 * no write at all (`touch` of an existing file) is reported as a write too, as
+			 * KubeArmor reports the open. */
+			if (have_o && !(mask & FAN_ONDIR) && m->pid != self_pid) {
+				if (mask & FAN_MODIFY) {
+					uint64_t k = fid_hash(obj.fsid, obj.fh);
+					if (mask & FAN_CLOSE_WRITE) written_del(k);
+					else written_add(k);
+				} else if (mask & FAN_CLOSE_WRITE) {
+					if (!written_del(fid_hash(obj.fsid, obj.fh))) mask |= FAN_MODIFY, n_closewrite++;
+				}
+			}
 			/* A directory renamed: cached paths beneath it are rewritten (dcache_rename, in
 			 * emit). A deleted one keeps its entry (a handle is never reused), so late events
 			 * in it still resolve. */
@@ -532,7 +602,7 @@ int bw_fan_read(void)
 				else n_nothing++;
 			}
 			else
-				emit(m, have_d ? &dfid : NULL, have_o ? &obj : NULL, have_old ? &oldf : NULL,
+				emit(m, mask, have_d ? &dfid : NULL, have_o ? &obj : NULL, have_old ? &oldf : NULL,
 				     have_new ? &newf : NULL, pidfd);
 			if (pidfd >= 0) close(pidfd);
 		}
