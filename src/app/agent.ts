@@ -157,6 +157,10 @@ export class Agent {
         else this.log.info({ sink: e.sink, downMs: e.downMs }, 'sink recovered');
       },
     });
+    // Opened now rather than at the first alert: the store exists (so `bulwark logs` works) once
+    // the agent reports itself running, and a sink that cannot open is logged at start. Never
+    // rejects; a sink that failed keeps retrying with backoff, its alerts queued and counted.
+    await this.sinks.open();
     for (const name of this.sinks.names) {
       this.metrics.watchQueue(
         `sink:${name}`,
