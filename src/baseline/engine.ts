@@ -13,7 +13,7 @@ import type { BaselineSettings } from './config.js';
 import { mergeDiff } from './diff.js';
 import { loadNative } from './native.js';
 import { classify, detectPackageManager, type PackageManager } from './packages.js';
-import { keyToPath, pathToKey } from './path-key.js';
+import { pathToKey } from './path-key.js';
 import { scanRows, type ScanProgress } from './scan.js';
 import type { FullReason, JournalAgent } from './since-last.js';
 import type { Target } from './targets.js';
@@ -200,7 +200,7 @@ export async function initBaseline(
     for await (const batch of scanOf(o, scope, s.digests, stats))
       for (const r of batch) {
         if (recordHasProblem(r.rec)) problems.push(decodeEntry(r.key, r.rec));
-        writer.add(r.key, r.rec, pm ? (pm.owner(keyToPath(r.key))?.pkg ?? null) : null);
+        writer.add(r.key, r.rec, pm ? pm.ownerOfKey(r.key) : null);
       }
     writer.flush();
     stats.seconds = elapsed();
@@ -446,7 +446,7 @@ export async function updateBaseline(o: UpdateOptions): Promise<UpdateResult> {
     const explicit = acceptMatcher(o.accept ?? []);
     const accepted: Change[] = [];
     const acceptedRows: AcceptedRow[] = [];
-    const pkgOf = (key: Buffer): string | null => (pm ? (pm.owner(keyToPath(key))?.pkg ?? null) : null);
+    const pkgOf = (key: Buffer): string | null => (pm ? pm.ownerOfKey(key) : null);
     let r: DiffRun;
     try {
       r = await diffAgainstDisk(store, o, (oldRow, newRow, c) => {

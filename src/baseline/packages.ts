@@ -22,6 +22,8 @@ export interface PackageManager {
    * loading the whole database (a check with a few changes then reads a few small files).
    */
   owner(path: Buffer, hint?: string | null): PackageOwner | null;
+  /** Only the owning package's name, of a store key (path-key.ts): what init records per entry. */
+  ownerOfKey(key: Buffer): string | null;
 }
 
 /** Attributes a package upgrade changes when it replaces a file with the packaged content. */
@@ -36,6 +38,16 @@ const CONTENT_ATTRS = new Set([
   'sha3-256',
   'blake2b512',
 ]);
+
+/** The other merged-/usr spelling of a path, or null (cheaper than aliases() for a miss). */
+function alias(p: string): string | null {
+  if (p.startsWith('/usr/')) {
+    const m = /^\/usr\/(bin|sbin|lib|lib32|lib64|libx32)(\/.*)$/.exec(p);
+    return m ? `/${m[1]}${m[2]}` : null;
+  }
+  const n = /^\/(bin|sbin|lib|lib32|lib64|libx32)(\/.*)$/.exec(p);
+  return n ? `/usr/${n[1]}${n[2]}` : null;
+}
 
 /** Merged-/usr aliases: dpkg may record /lib/x where the file is /usr/lib/x, and the reverse. */
 function aliases(p: string): string[] {
@@ -146,6 +158,16 @@ export class DpkgManager implements PackageManager {
         return text.slice(i - 32, i);
     }
     return null;
+  }
+
+  ownerOfKey(key: Buffer): string | null {
+    const map = this.load();
+    // The key is the path with '/' as NUL; latin1 keeps every byte as one character.
+    const p = key.toString('latin1').replaceAll('\0', '/');
+    const r = map.get(p);
+    if (r) return r.pkg;
+    const a = alias(p);
+    return a === null ? null : (map.get(a)?.pkg ?? null);
   }
 
   owner(path: Buffer, hint: string | null = null): PackageOwner | null {

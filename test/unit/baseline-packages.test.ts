@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkBaseline, initBaseline, updateBaseline } from '../../src/baseline/engine.js';
 import { DpkgManager } from '../../src/baseline/packages.js';
+import { pathToKey } from '../../src/baseline/path-key.js';
 import { testSettings } from '../helpers/baseline-tree.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -92,6 +93,16 @@ test('dpkg: merged-/usr aliases resolve both ways', () => {
     assert.equal(pm.owner(Buffer.from('/usr/lib/x86_64-linux-gnu/libc.so.6'))?.pkg, 'libc6');
     assert.equal(pm.owner(Buffer.from('/bin/env'))?.pkg, 'libc6');
     assert.equal(pm.owner(Buffer.from('/usr/lib/other')), null);
+    // The name-only lookup init uses, from a store key, agrees with owner() on every spelling.
+    for (const p of [
+      '/usr/lib/x86_64-linux-gnu/libc.so.6',
+      '/lib/x86_64-linux-gnu/libc.so.6',
+      '/bin/env',
+      '/usr/bin/env',
+      '/usr/lib/other',
+      '/usr',
+    ])
+      assert.equal(pm.ownerOfKey(pathToKey(Buffer.from(p))), pm.owner(Buffer.from(p))?.pkg ?? null, p);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
