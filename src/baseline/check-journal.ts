@@ -2,6 +2,8 @@
 // check and what it re-reads; after it, the position and differing paths saved for the next one.
 import { versionDigest } from './canonical.js';
 import { lstatSync, readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { removeQuietly, unsafeDir } from './state-files.js';
 import { keyToPath, pathToKey } from './path-key.js';
 import { excludeMatcher } from './scope.js';
 import { mountsDigest, storeStamp } from './watch-scope.js';
@@ -126,7 +128,11 @@ export async function finishCheck(
   roots: string[],
   prep: CheckPrep,
   r: { changes: Change[]; problems: Entry[]; links: Buffer[] },
-  o: { stateDir: string; journal?: JournalAgent | null },
+  o: {
+    stateDir: string;
+    journal?: JournalAgent | null;
+    onWarning?: (code: string, message: string) => void;
+  },
 ): Promise<void> {
   let stamp = storeStamp(store.file);
   if (prep.only?.trustStore && stamp !== prep.stamp) {
@@ -142,11 +148,28 @@ export async function finishCheck(
   const verified = stamp === prep.stamp ? stamp : '';
   const pos = prep.position;
   if (!pos || !o.journal) return;
+  const agent = o.journal;
+  const file = stateFile(o.stateDir);
+  const bad = unsafeDir(dirname(file));
+  // The check's result stands whatever happens here: a position that cannot be saved only makes
+  // the next --since-last a full check (the earlier state is removed when it can be; one left
+  // behind is still sound, only older), and says so.
+  const notRecorded = (why: string): void => {
+    if (!bad) removeQuietly(file);
+    (o.onWarning ?? agent.warn?.bind(agent))?.(
+      'BW5113',
+      `check position not recorded: ${why}; the next --since-last runs a full check`,
+    );
+  };
   const paths = new Set<string>();
   for (const c of r.changes) paths.add(c.path.toString('hex'));
   for (const p of r.problems) paths.add(keyToPath(p.key).toString('hex'));
   const links = [...new Set(r.links.map((k) => keyToPath(k).toString('hex')))].sort();
-  if (paths.size + links.length > MAX_SAVED) return;
+  if (paths.size + links.length > MAX_SAVED)
+    return notRecorded(
+      `${paths.size + links.length} paths differed or have several links, more than the ${MAX_SAVED} a check keeps`,
+    );
+  if (bad) return notRecorded(`the baseline state directory cannot be used: ${bad}`);
   const state: SavedState = {
     epoch: pos.epoch,
     from: pos.seq,
@@ -159,7 +182,16 @@ export async function finishCheck(
     paths: [...paths].sort(),
     links,
   };
-  const rec = await o.journal.checked(pos.seq, pos.offset, stateDigest(state));
-  if (!rec) return;
-  writeState(stateFile(o.stateDir), { ...state, check: rec.check, fromOffset: rec.fromOffset });
+  let rec: Awaited<ReturnType<JournalAgent['checked']>>;
+  try {
+    rec = await agent.checked(pos.seq, pos.offset, stateDigest(state));
+  } catch (e) {
+    rec = { error: (e as Error).message };
+  }
+  if ('error' in rec) return notRecorded(`the agent did not record the check in its journal (${rec.error})`);
+  try {
+    writeState(file, { ...state, check: rec.check, fromOffset: rec.fromOffset });
+  } catch (e) {
+    notRecorded(`cannot save ${file}: ${(e as Error).message}`);
+  }
 }

@@ -2,14 +2,15 @@
 // the head the running agent reports, verified link by link. The first line's own `h` cannot be
 // checked against anything before it, but it is bound into every later hash: lines that end at
 // the agent's in-memory head are the lines the agent wrote.
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { closeSync, constants, readSync, fstatSync } from 'node:fs';
 import { lineHash, type JournalPosition, type JournalRecord } from './journal.js';
+import { openNoFollow } from './state-files.js';
 
 export type SegmentResult = { ok: true; records: JournalRecord[] } | { ok: false; reason: string };
 
 /** Reads bytes [offset, end) of the file (end: its length now). */
 function readFrom(file: string, offset: number): Buffer {
-  const fd = openSync(file, 'r');
+  const fd = openNoFollow(file, constants.O_RDONLY);
   try {
     const size = fstatSync(fd).size;
     if (offset > size) throw new Error(`offset ${offset} is past the end (${size} bytes)`);

@@ -17,8 +17,10 @@
 // in the journal since then need not be written again), a batch becomes one line, and lines are
 // appended asynchronously, one write at a time; flush() waits for them.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, write } from 'node:fs';
+import { closeSync, lstatSync, renameSync, write } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { BulwarkError } from '../common/errors.js';
+import { createTemp, privateDir, readNoFollow, removeQuietly } from './state-files.js';
 
 export const JOURNAL_NAME = 'journal.log';
 export const ZERO_HASH = '0'.repeat(64);
@@ -77,11 +79,27 @@ export class JournalWriter {
   private watched: string[] | null = null;
   /** Set when a write failed: the journal can no longer be trusted for this epoch. */
   failed: string | null = null;
+  /** Why the last compaction did not happen (the file then just stays longer), if it failed. */
+  compactError: string | null = null;
 
+  /**
+   * Starts a new epoch in a new file: written under a random name and renamed over `file`, so an
+   * existing file (or a hard link to someone else's) is never truncated. Throws
+   * BASELINE_STATE_UNSAFE when the directory is not private or `file` is a symbolic link.
+   */
   constructor(file: string) {
     this.file = file;
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    this.fd = openSync(file, 'w', 0o600);
+    privateDir(dirname(file));
+    refuseLink(file);
+    const { tmp, fd } = createTemp(file, Buffer.alloc(0));
+    try {
+      renameSync(tmp, file);
+    } catch (e) {
+      closeSync(fd);
+      removeQuietly(tmp);
+      throw e;
+    }
+    this.fd = fd;
     this.append({ k: 'epoch', e: this.epoch, pid: process.pid, t: new Date().toISOString() });
   }
 
@@ -194,15 +212,26 @@ export class JournalWriter {
     // Only with no write in flight: one landing on the old file after the copy would be lost.
     const idle = !this.writing && this.queue.length === 0;
     if (idle && this.length > COMPACT_BYTES && fromOffset > 0 && fromOffset <= this.length && !this.failed) {
-      // Copy the tail, swap it in, and keep appending to the new file (same chain, same epoch).
-      const tail = readFileSync(this.file).subarray(fromOffset);
-      const tmp = `${this.file}.tmp`;
-      writeFileSync(tmp, tail, { mode: 0o600 });
-      renameSync(tmp, this.file);
-      closeSync(this.fd);
-      this.fd = openSync(this.file, 'a', 0o600);
-      this.length = tail.length;
-      off = 0;
+      // Copy the tail to a new file, swap it in, and keep appending to it (same chain, same
+      // epoch). On failure (disk full...) the old file stays whole and in use.
+      try {
+        const tail = readNoFollow(this.file).subarray(fromOffset);
+        const { tmp, fd } = createTemp(this.file, tail);
+        try {
+          renameSync(tmp, this.file);
+        } catch (e) {
+          closeSync(fd);
+          removeQuietly(tmp);
+          throw e;
+        }
+        closeSync(this.fd);
+        this.fd = fd;
+        this.length = tail.length;
+        off = 0;
+        this.compactError = null;
+      } catch (e) {
+        this.compactError = `compacting ${this.file}: ${(e as Error).message}`;
+      }
     }
     return { check, fromOffset: off };
   }
@@ -211,4 +240,19 @@ export class JournalWriter {
     await this.flush();
     closeSync(this.fd);
   }
+}
+
+/** A symbolic link (or anything but a regular file) at the journal's name is refused, not replaced. */
+function refuseLink(file: string): void {
+  let st;
+  try {
+    st = lstatSync(file);
+  } catch {
+    return; // none yet
+  }
+  if (!st.isFile())
+    throw new BulwarkError(
+      'BASELINE_STATE_UNSAFE',
+      `${file} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; refusing to write the journal there (remove it and find out who made it)`,
+    );
 }

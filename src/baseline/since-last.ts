@@ -7,14 +7,16 @@
 // and a stable code. The decision is in order: agent, coverage, saved state, epoch, baseline
 // version, mounts, journal chain, saved-state digest, gaps, coverage over time.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { readSegment } from './journal-read.js';
 import { mountsDigest, uncovered, unwatchedMount } from './watch-scope.js';
-import type { JournalPosition, JournalRecord } from './journal.js';
+import { journalFile, type JournalPosition, type JournalRecord } from './journal.js';
+import { privateDir, readNoFollow, replaceFile, unsafeDir } from './state-files.js';
 
 /** What the running agent says about its journal (see src/app/journal-hook.ts). */
 export interface AgentJournal extends JournalPosition {
+  /** Informative only: a check always reads journalFile(its state dir), never a path it is told. */
   file: string;
   /** The agent has written which trees its change sensor watches. */
   ready: boolean;
@@ -28,17 +30,21 @@ export interface AgentJournal extends JournalPosition {
 
 /** The CLI's connection to the agent (the baseline stage does not talk to sockets itself). */
 export interface JournalAgent {
-  position(): Promise<AgentJournal | { unavailable: string }>;
+  /** `code`: why there is no usable answer, when not just "no agent" (BW5103). */
+  position(): Promise<AgentJournal | { unavailable: string; code?: FullReason['code'] }>;
+  /** Has the agent chain a finished check into its journal; `error` says why it did not. */
   checked(
     from: number,
     fromOffset: number,
     digest: string,
-  ): Promise<{ check: number; fromOffset: number } | null>;
+  ): Promise<{ check: number; fromOffset: number } | { error: string }>;
+  /** Where coded warnings about recording a check go (the CLI prints them on stderr). */
+  warn?(code: string, message: string): void;
 }
 
 /** A full check instead of since-last: stable code and the reason in words. */
 export interface FullReason {
-  code: 'BW5103' | 'BW5108' | 'BW5109' | 'BW5110' | 'BW5111' | 'BW5112';
+  code: 'BW5103' | 'BW5108' | 'BW5109' | 'BW5110' | 'BW5111' | 'BW5112' | 'BW5114';
   reason: string;
 }
 
@@ -74,16 +80,20 @@ export function stateDigest(s: SavedState): string {
   return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
 }
 
+/**
+ * Saves the state under a random temporary name in the same directory, then renames it into place
+ * (two checks at once: the last rename wins, whole). Throws BASELINE_STATE_UNSAFE when the
+ * directory is a link, another user's, or group/other-writable; errno errors (ENOSPC, EROFS) as is.
+ */
 export function writeState(file: string, s: SavedState): void {
-  const tmp = `${file}.${process.pid}.tmp`; // two checks at once: the last rename wins, whole
-  writeFileSync(tmp, JSON.stringify(s), { mode: 0o600 });
-  renameSync(tmp, file);
+  privateDir(dirname(file));
+  replaceFile(file, Buffer.from(JSON.stringify(s)));
 }
 
 function readState(file: string): SavedState | FullReason | null {
   if (!existsSync(file)) return null;
   try {
-    const s = JSON.parse(readFileSync(file, 'utf8')) as SavedState;
+    const s = JSON.parse(readNoFollow(file).toString('utf8')) as SavedState;
     if (typeof s.epoch !== 'string' || !Array.isArray(s.paths) || !Number.isInteger(s.from))
       throw new Error('fields missing');
     return s;
@@ -130,7 +140,7 @@ export async function usablePosition(
 ): Promise<AgentJournal | FullReason> {
   if (!agent) return { code: 'BW5103', reason: 'no agent is running, so there is no change journal' };
   const p = await agent.position();
-  if ('unavailable' in p) return { code: 'BW5103', reason: p.unavailable };
+  if ('unavailable' in p) return { code: p.code ?? 'BW5103', reason: p.unavailable };
   if (p.failed) return { code: 'BW5110', reason: `the agent's journal is incomplete: ${p.failed}` };
   if (!p.ready)
     return {
@@ -159,6 +169,10 @@ export async function planCheck(i: PlanInput): Promise<Plan> {
   if ('code' in pos) return { mode: 'full', why: pos, position: null };
   if (i.recordOnly) return full('BW5103', 'a full check was asked for', pos);
   const file = stateFile(i.stateDir);
+  // Root or the user running the check may own it; nobody else may be able to write in it.
+  const bad = unsafeDir(dirname(file), [0, process.geteuid?.() ?? 0]);
+  if (bad && existsSync(dirname(file)))
+    return full('BW5114', `the baseline state directory cannot be trusted: ${bad}`, pos);
   const st = readState(file);
   if (st === null) return full('BW5112', 'no earlier check recorded a journal position', pos);
   if ('code' in st) return { mode: 'full', why: st, position: pos };
@@ -176,7 +190,8 @@ export async function planCheck(i: PlanInput): Promise<Plan> {
     );
   if (st.mounts !== mountsDigest(i.roots))
     return full('BW5111', 'mounts at, above or below the baseline roots changed since the last check', pos);
-  const seg = readSegment(pos.file, st.fromOffset, st.from, pos);
+  // The journal where this state directory keeps it, whatever file the agent's answer names.
+  const seg = readSegment(journalFile(i.stateDir), st.fromOffset, st.from, pos);
   if (!seg.ok) return full('BW5110', `the journal does not verify: ${seg.reason}`, pos);
   return fromSegment(seg.records, st, pos, i.roots);
 }

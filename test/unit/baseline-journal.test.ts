@@ -3,9 +3,19 @@
 // since-last and a full check, and the targets a since-last check re-reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { COMPACT_BYTES, JournalWriter, MAX_PATHS, type JournalRecord } from '../../src/baseline/journal.js';
 import { readSegment } from '../../src/baseline/journal-read.js';
 import { mountsDigest } from '../../src/baseline/watch-scope.js';
@@ -149,10 +159,22 @@ test('a large journal is compacted at a check to what the next check reads, and 
     await w.position();
   }
   assert.ok(statSync(file).size > COMPACT_BYTES, 'the journal grew past the compaction size');
+  // A link planted where compaction used to write its copy: the target must stay untouched.
+  const victim = join(dirname(file), 'victim');
+  writeFileSync(victim, 'not yours\n');
+  symlinkSync(victim, `${file}.tmp`);
   const from = await w.position();
   w.record(['/srv/after']);
   const rec = await w.checked(from.seq, from.offset, 'd'.repeat(64));
+  assert.equal(readFileSync(victim, 'utf8'), 'not yours\n');
+  assert.equal(w.compactError, null);
   assert.equal(rec.fromOffset, 0);
+  assert.ok(lstatSync(`${file}.tmp`).isSymbolicLink(), 'the planted link is left alone');
+  assert.deepEqual(
+    readdirSync(dirname(file)).filter((n) => n.endsWith('.tmp') && n !== 'journal.log.tmp'),
+    [],
+    'no temporary file left behind',
+  );
   assert.ok(statSync(file).size < 1000, `compacted to ${statSync(file).size} bytes`);
   w.record(['/srv/later']);
   const end = await w.position();
@@ -193,7 +215,8 @@ async function saveCheck(stateDir: string, agent: JournalAgent, roots: string[],
     paths: paths.map((p) => Buffer.from(p).toString('hex')),
   };
   const rec = await agent.checked(pos.seq, pos.offset, stateDigest(st));
-  writeState(stateFile(stateDir), { ...st, check: rec!.check, fromOffset: rec!.fromOffset });
+  assert.ok(!('error' in rec));
+  writeState(stateFile(stateDir), { ...st, check: rec.check, fromOffset: rec.fromOffset });
 }
 
 test('planCheck: since-last only with the same epoch, a verified journal and state, no gap, covered scope', async (t) => {

@@ -92,6 +92,12 @@ export const baselineCodes = defineCodes({
     title: 'Another init or update is writing the baseline',
     help: 'Wait for it to finish (the message names its process id); run init and update from one place, such as one cron job or the agent.',
   },
+  BASELINE_STATE_UNSAFE: {
+    code: 'BW5016',
+    level: 'error',
+    title: 'A file or directory of the baseline state is unsafe to use',
+    help: 'The baseline state directory (`<state-dir>/baseline`) or a file in it is a symbolic link, is not owned by the user running Bulwark (root for the agent), or is writable by group or others: another user could make Bulwark write where they choose. Remove the link, or `chown` the directory to that user and `chmod 0700` it, and find out who changed it.',
+  },
   BASELINE_ENTRY_ERRORS: {
     code: 'BW5101',
     level: 'warning',
@@ -163,5 +169,17 @@ export const baselineCodes = defineCodes({
     level: 'warning',
     title: '--since-last ran a full check: no earlier check to start from',
     help: 'The first check with the agent running, or the first since the baseline changed (init, update), records where the journal stood; the next --since-last check starts from there.',
+  },
+  BASELINE_SINCE_LAST_NOT_RECORDED: {
+    code: 'BW5113',
+    level: 'warning',
+    title: 'Check position not recorded: the next --since-last runs a full check',
+    help: 'The check ran and its result stands, but where the journal stood could not be saved (the state file could not be written, the agent did not record the check, or too many paths differed to keep). The next --since-last check runs full; the reason is in the message.',
+  },
+  BASELINE_SINCE_LAST_UNTRUSTED: {
+    code: 'BW5114',
+    level: 'warning',
+    title: "--since-last ran a full check: the agent's socket or the baseline state directory is not safe",
+    help: "The control socket, its directory or `<state-dir>/baseline` is not owned by root or the user running the check, or is writable by group or others, or is a symbolic link: whoever answers there could be someone else's program. Every entry was re-read. Fix the owner and mode named in the message (chmod 0700 the state directory), and find out who changed them.",
   },
 });
