@@ -3,8 +3,9 @@
 // carries the SHA-256 (hex) of the line before it in `h`, and the agent keeps the hash of its last
 // line (the head) in memory. A reader that verifies the lines from any offset up to the head the
 // running agent reports knows they are exactly what that agent wrote: an edited, removed or
-// inserted line breaks the chain. Each agent start truncates the file and begins a new epoch
-// (random id): a since-last check across a restart cannot trust anything and runs a full check.
+// inserted line breaks the chain. Each agent start replaces the file with a new one and begins a
+// new epoch (random id): a since-last check across a restart cannot trust anything and runs full.
+// Files here are created and read without following links (see state-files.ts).
 //
 // Record kinds (`k`):
 //   epoch  first line: `e` epoch id, `pid`, `t` start time
