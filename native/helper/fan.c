@@ -250,13 +250,19 @@ static ssize_t handle_path(const __kernel_fsid_t *fsid, struct file_handle *fh, 
 	if (mfd < 0) return -1;
 	int fd = open_by_handle_at(mfd, fh, O_PATH | O_CLOEXEC);
 	if (fd < 0) return -1;
+	/* Deleted (no link left): /proc gives its old path with " (deleted)" appended, which is not a
+	 * path. The link count decides, not the name: a directory may well be called "x (deleted)". */
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || sb.st_nlink == 0) {
+		close(fd);
+		return -1;
+	}
 	char link[64];
 	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(link, out, cap - 1);
 	close(fd);
-	if (n <= 0) return -1;
+	if (n <= 0 || (size_t)n >= cap - 1) return -1; /* error, or possibly truncated */
 	out[n] = 0;
-	if (n > 10 && !strcmp(out + n - 10, " (deleted)")) return -1;
 	return n;
 }
 
@@ -402,13 +408,29 @@ static void emit(const struct fanotify_event_metadata *m, uint64_t mask, struct 
 	int partial = 0;
 	size_t l1 = 0, l2 = 0;
 	if (mask & FAN_RENAME && oldf && newf) {
-		l1 = join(p1, sizeof p1, dir_path(oldf->fsid, oldf->fh), oldf->name, &partial);
-		l2 = join(p2, sizeof p2, dir_path(newf->fsid, newf->fh), newf->name, &partial);
-		if (mask & FAN_ONDIR) {
-			if (partial)
-				dcache_clear(), need_walk = 1;
-			else
-				dcache_rename(p1, p2);
+		const char *d1 = dir_path(oldf->fsid, oldf->fh), *d2 = dir_path(newf->fsid, newf->fh);
+		if ((d1 == NULL) != (d2 == NULL)) {
+			/* One side's directory is gone or unreachable (deleted before this event was read,
+			 * or on another mount). Seen from the side that resolves, the entry left it (a
+			 * delete) or arrived in it (a create): reported so, never dropped. */
+			if (mask & FAN_ONDIR) dcache_clear(), need_walk = 1;
+			mask &= ~(uint64_t)FAN_RENAME;
+			if (d1) {
+				mask |= FAN_DELETE;
+				l1 = join(p1, sizeof p1, d1, oldf->name, &partial);
+			} else {
+				mask |= FAN_CREATE;
+				l1 = join(p1, sizeof p1, d2, newf->name, &partial);
+			}
+		} else {
+			l1 = join(p1, sizeof p1, d1, oldf->name, &partial);
+			l2 = join(p2, sizeof p2, d2, newf->name, &partial);
+			if (mask & FAN_ONDIR) {
+				if (partial)
+					dcache_clear(), need_walk = 1;
+				else
+					dcache_rename(p1, p2);
+			}
 		}
 	} else if (dfid) {
 		l1 = join(p1, sizeof p1, dir_path(dfid->fsid, dfid->fh), dfid->name, &partial);
@@ -427,6 +449,15 @@ static void emit(const struct fanotify_event_metadata *m, uint64_t mask, struct 
 		else n_filtered++;
 		bw_stat_suppressed++;
 		return;
+	}
+	/* A directory made under a watched tree is named in the cache at once, so events in it can
+	 * still be placed after it is deleted (before they are read), as for the directories the
+	 * start-up walk entered. */
+	if ((mask & FAN_CREATE) && (mask & FAN_ONDIR) && obj && !partial) {
+		uint32_t h;
+		size_t hl;
+		struct dent *d = dslot(obj->fsid, obj->fh, &h, &hl);
+		if (d) dcache_put(d, obj->fsid, obj->fh, h, hl, p1);
 	}
 	uint32_t file_mode = 0, nlink = 0, flags = partial ? BW_CHG_PATH_PARTIAL : 0;
 	/* A new entry that its creator then opened for writing (merged MODIFY or CLOSE_WRITE: a
@@ -529,6 +560,7 @@ static void drained(void)
 int bw_fan_read(void)
 {
 	static char buf[READ_BUF] __attribute__((aligned(8)));
+	if (fan_fd < 0) return 0; /* no group (fanotify failed to open): nothing to read */
 	for (;;) {
 		ssize_t n = read(fan_fd, buf, sizeof buf);
 		if (n < 0) {

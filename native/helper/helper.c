@@ -92,6 +92,10 @@ static int command(const char *c)
 	} else if (!strcmp(c, "clear")) {
 		if (fan_on) bw_fan_clear();
 	} else if (!strcmp(c, "status")) {
+		/* A status answer promises that every change queued before the request is already on
+		 * the pipe (`baseline check --since-last` relies on it): read the fanotify queue first,
+		 * even while resting (read pacing), so the status frame follows those events. */
+		if (fan_on) bw_fan_read();
 		status();
 	} else if (!strcmp(c, "quit")) {
 		return 1;

@@ -24,6 +24,8 @@ export abstract class HelperBackend implements SensorBackend {
   protected counters = { events: 0, batches: 0, gaps: 0, lost: 0, decodeErrors: 0, suppressed: 0 };
   /** Last status the helper sent (audit state, suppressed counts). */
   lastStatus?: Extract<Frame, { op: 'status' }>;
+  /** Status frames received (answers to requestStatus() and the helper's periodic ones). */
+  statusFrames = 0;
 
   constructor(
     args: string[],
@@ -150,6 +152,7 @@ export abstract class HelperBackend implements SensorBackend {
           break;
         case 'status':
           this.lastStatus = f;
+          this.statusFrames++;
           break;
         case 'log':
           this.opts.onLog?.(f.level, f.text);

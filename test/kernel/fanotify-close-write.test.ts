@@ -61,7 +61,7 @@ describe('close-write without a reported write', { concurrency: false }, () => {
     writeFileSync(f, 'protected\n');
     await settle();
     const m = s.log.mark();
-    const r = await runShell(`${BIN} ${f} && sleep 0.3`, undefined);
+    const r = await runShell(`${BIN} ${f} 300`, undefined);
     assert.equal(r.code, 0, r.stderr);
     const ev = await s.log.change((e) => e.op === 'write' && e.path === f, m);
     assert.ok(ev, `a write event: ${JSON.stringify(s.log.since(m))}`);
