@@ -53,6 +53,23 @@ export interface RunnerOptions extends QueueOptions {
   onLatency?: LatencyObserver;
 }
 
+/**
+ * Wall-clock time in ms with sub-millisecond resolution: performance.timeOrigin + now(), which
+ * does not follow clock steps (NTP at boot, a suspend), re-anchored to Date.now() when the two
+ * have drifted apart by more than 2 ms (checked at most once a second).
+ */
+let wallOffset = performance.timeOrigin;
+let wallChecked = -Infinity;
+function wallMs(): number {
+  const now = performance.now();
+  if (now - wallChecked > 1000) {
+    wallChecked = now;
+    const date = Date.now();
+    if (Math.abs(date - (wallOffset + now)) > 2) wallOffset = date - now;
+  }
+  return wallOffset + now;
+}
+
 function errCode(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code ? code : 'error';
@@ -208,7 +225,7 @@ export class SinkRunner {
         this.backoff = this.backoffMin;
         if (this.opts.onLatency) {
           const now = performance.now();
-          const wallUs = (performance.timeOrigin + now) * 1000;
+          const wallUs = wallMs() * 1000;
           this.opts.onLatency(
             this.name,
             batch.map((e) => now - e.t),

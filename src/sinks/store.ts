@@ -332,7 +332,8 @@ export function rowOf(a: Alert, json: string): StoreRow {
  * instead of structured-cloning rows field by field, and the worker needs no JSON.parse.
  * `lines`: the JSON of each alert joined with `\n` (JSON never holds a raw newline).
  * `cols`: the other 12 columns of each row, every value followed by NUL (no column value holds a
- * NUL: paths, command lines and labels cannot; one that did would have it replaced by U+FFFD).
+ * NUL: paths, command lines and labels cannot; one that did would have it replaced by U+FFFD in
+ * the column only, the JSON keeping `\u0000`: the one case where a column and the JSON differ).
  */
 export interface PackedRows {
   count: number;
