@@ -307,7 +307,7 @@ export function toRow(a: Alert): StoreRow {
 
 /**
  * The row of an alert whose JSON line is already made. The columns come from the same object the
- * line renders, so a row read back (`json`) and its columns always agree.
+ * line renders, so a row read back (`json`) and its columns agree (see packRows for one exception).
  */
 export function rowOf(a: Alert, json: string): StoreRow {
   return [
