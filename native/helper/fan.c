@@ -115,6 +115,7 @@ static int written_del(uint64_t k)
 static struct fsent {
 	__kernel_fsid_t fsid;
 	int mount_fd;
+	int stale; /* set by bw_fan_clear, cleared by bw_fan_mark, removed by bw_fan_prune */
 	char path[PATH_MAX];
 } fss[MAXFS];
 static int nfs;
@@ -156,8 +157,14 @@ int bw_fan_mark(const char *path)
 		return -1;
 	}
 	for (int i = 0; i < nfs; i++)
-		if (!memcmp(&fss[i].fsid, &id, sizeof id)) return 0;
-	if (nfs == MAXFS) return -1;
+		if (!memcmp(&fss[i].fsid, &id, sizeof id)) {
+			fss[i].stale = 0;
+			return 0;
+		}
+	if (nfs == MAXFS) {
+		bw_log(2, "fanotify: cannot mark the filesystem of %s: more than %d filesystems", path, MAXFS);
+		return -1;
+	}
 	if (fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MASK, AT_FDCWD, path) < 0) {
 		bw_log(2, "fanotify: cannot mark the filesystem of %s: %s", path, strerror(errno));
 		return -1;
@@ -166,18 +173,35 @@ int bw_fan_mark(const char *path)
 	int mfd = open(path, O_RDONLY | O_CLOEXEC);
 	fss[nfs].fsid = id;
 	fss[nfs].mount_fd = mfd;
+	fss[nfs].stale = 0;
 	snprintf(fss[nfs].path, sizeof fss[nfs].path, "%s", path);
 	nfs++;
 	return 0;
 }
 
+/*
+ * A new rule set's marks replace the old ones without a moment unmarked: `clear` only flags the
+ * current marks, `mark` keeps (or adds) the ones still needed, and `prune` removes the rest.
+ * Removing first and marking again would lose every change made in between, with no gap.
+ */
 void bw_fan_clear(void)
 {
+	for (int i = 0; i < nfs; i++) fss[i].stale = 1;
+}
+
+void bw_fan_prune(void)
+{
+	int k = 0;
 	for (int i = 0; i < nfs; i++) {
-		fanotify_mark(fan_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM, MASK, AT_FDCWD, fss[i].path);
-		if (fss[i].mount_fd >= 0) close(fss[i].mount_fd);
+		if (fss[i].stale) {
+			fanotify_mark(fan_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM, MASK, AT_FDCWD, fss[i].path);
+			if (fss[i].mount_fd >= 0) close(fss[i].mount_fd);
+		} else {
+			if (k != i) fss[k] = fss[i];
+			k++;
+		}
 	}
-	nfs = 0;
+	nfs = k;
 }
 
 void bw_fan_filter_add(const char *prefix)

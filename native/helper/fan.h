@@ -5,8 +5,9 @@
 int bw_fan_open(int unlimited_queue);
 /* Adds a FAN_MARK_FILESYSTEM mark on the filesystem holding path (once per filesystem). */
 int bw_fan_mark(const char *path);
-/* Removes every mark. */
+/* Flags every mark as stale; bw_fan_mark keeps a stale one, bw_fan_prune removes the rest. */
 void bw_fan_clear(void);
+void bw_fan_prune(void);
 /* Only events under these prefixes are sent (none = everything). */
 void bw_fan_filter_add(const char *prefix);
 void bw_fan_filter_clear(void);

@@ -91,6 +91,8 @@ static int command(const char *c)
 		bw_fan_filter_clear();
 	} else if (!strcmp(c, "clear")) {
 		if (fan_on) bw_fan_clear();
+	} else if (!strcmp(c, "prune")) {
+		if (fan_on) bw_fan_prune();
 	} else if (!strcmp(c, "status")) {
 		/* A status answer promises that every change queued before the request is already on
 		 * the pipe (`baseline check --since-last` relies on it): read the fanotify queue first,

@@ -91,9 +91,12 @@ export class FanotifyBackend extends HelperBackend {
   applyRuleSet(ruleSet: RuleSet): Promise<void> {
     this.watched = watchedTrees(ruleSet, this.fopts.extraPaths);
     this.helper.resetCommands();
+    // clear flags the current marks, mark keeps or adds, prune removes what is no longer needed:
+    // a filesystem watched before and after is never unmarked in between.
     this.helper.send('clear');
     this.helper.send('filter-clear');
     for (const m of this.watched.marks) this.helper.send(`mark ${m}`);
+    this.helper.send('prune');
     if (!this.fopts.noFilter) for (const p of this.watched.prefixes) this.helper.send(`filter ${p}`);
     return Promise.resolve();
   }
