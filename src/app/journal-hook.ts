@@ -17,6 +17,8 @@ export class JournalHook {
   private readonly writer: JournalWriter | null = null;
   /** Why there is no journal (the file could not be created): checks then run full. */
   private readonly error: string | null = null;
+  /** Problems already logged (each once). */
+  private readonly logged = new Set<string>();
 
   constructor(
     stateDir: string,
@@ -53,6 +55,27 @@ export class JournalHook {
       }
     }
     if (paths || gaps) this.writer?.record(paths ?? [], gaps ?? []);
+    this.reportProblems();
+  }
+
+  /** Logs a failed write or compaction once each (they are otherwise seen only at a check). */
+  private reportProblems(): void {
+    const w = this.writer;
+    if (!w) return;
+    if (w.failed && !this.logged.has(w.failed)) {
+      this.logged.add(w.failed);
+      this.log.error(
+        { reason: w.failed },
+        'change journal write failed: baseline check --since-last runs full checks until the agent restarts',
+      );
+    }
+    if (w.compactError && !this.logged.has(w.compactError)) {
+      this.logged.add(w.compactError);
+      this.log.warn(
+        { reason: w.compactError },
+        'change journal compaction failed; the journal keeps growing',
+      );
+    }
   }
 
   /** After the rule set is applied (start, reload): the trees changes are reported for. */
@@ -83,6 +106,7 @@ export class JournalHook {
   }
 
   async onControl(req: ControlRequest): Promise<ControlResponse> {
+    this.reportProblems();
     if (!this.writer) return { ok: false, error: this.error ?? 'no change journal' };
     if (req.op === 'journal') {
       const synced = await this.sync();
