@@ -3,6 +3,7 @@
 import { defaultConfig } from '../config/defaults.js';
 import { loadConfig } from '../config/load.js';
 import {
+  configLoadOptions,
   readsConfigFile,
   settingsFromConfig,
   type BaselineSettings,
@@ -21,10 +22,7 @@ export function loadSettings(flags: SettingsFlags): BaselineSettings {
   // Without a file to read, the settings are the defaults: skip the loader (and the schema
   // compile it does for the empty flag layer, ~80 ms of every baseline command's start).
   const r = readsConfigFile(flags)
-    ? loadConfig({
-        ...(flags.config ? { file: flags.config } : {}),
-        ...(flags.defaults ? {} : { defaultFile: null }),
-      })
+    ? loadConfig(configLoadOptions(flags))
     : { config: defaultConfig(), diagnostics: [] };
   return settingsFromConfig(r, flags);
 }

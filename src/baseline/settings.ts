@@ -108,6 +108,14 @@ export function settingsFromConfig(
  */
 export async function loadSettingsLazy(flags: SettingsFlags): Promise<BaselineSettings> {
   if (!readsConfigFile(flags)) return settingsFromConfig({ config: defaultConfig(), diagnostics: [] }, flags);
-  const { loadSettings } = await import('./config.js');
-  return loadSettings(flags);
+  const { loadConfig } = await import('../config/load.js');
+  return settingsFromConfig(loadConfig(configLoadOptions(flags)), flags);
+}
+
+/** What the configuration loader is asked for, given the baseline command's flags. */
+export function configLoadOptions(flags: SettingsFlags): { file?: string; defaultFile?: null } {
+  return {
+    ...(flags.config ? { file: flags.config } : {}),
+    ...(flags.defaults ? {} : { defaultFile: null }),
+  };
 }
