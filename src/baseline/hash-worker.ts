@@ -32,6 +32,7 @@ const ctx: ReadContext = {
   native: loadNative(),
   noatime: true,
   wantAttrs: init.wantAttrs,
+  links: new Map(),
 };
 
 parentPort?.on('message', (req: BatchRequest) => {

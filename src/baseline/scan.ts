@@ -84,6 +84,7 @@ async function* scanInline(opts: ScanOptions): AsyncGenerator<Row[]> {
     native: loadNative(),
     noatime: true,
     wantAttrs: opts.wantAttrs ?? true,
+    links: new Map(),
   };
   const walker = opts.items ?? walk(opts.roots, opts.excluded);
   const progress: ScanProgress = { entries: 0, files: 0, bytes: 0, done: false };
