@@ -24,48 +24,59 @@ export function kernelSpelling(root: string): string {
 interface Mount {
   point: string;
   dev: string;
+  /** The directory of the file system mounted here: `/` unless it is a bind mount of a subtree. */
+  root: string;
   line: string;
 }
 
-function mounts(): Mount[] | null {
-  let text: string;
-  try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return null;
+/** The mount table (`/proc/self/mountinfo`, or the given text), or null when unreadable. */
+function mounts(mountinfo?: string): Mount[] | null {
+  let text = mountinfo;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/self/mountinfo', 'utf8');
+    } catch {
+      return null;
+    }
   }
   const out: Mount[] = [];
   for (const line of text.split('\n')) {
     const f = line.split(' ');
-    if (f.length >= 5) out.push({ point: unescapeMount(f[4]), dev: f[2], line });
+    if (f.length >= 5) out.push({ point: unescapeMount(f[4]), dev: f[2], root: unescapeMount(f[3]), line });
   }
   return out;
 }
 
-/**
- * A file system mounted between a watched tree and a root, or inside a root, that is not the
- * tree's own (a bind mount of it is): the agent marks the tree's file system only, so changes
- * there make no events.
- */
 function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-export function unwatchedMount(roots: string[], trees: string[]): string | null {
-  const ms = mounts();
+/**
+ * A mount that keeps the journal from covering a root: a file system mounted between a watched
+ * tree and a root, or inside a root, that is not the tree's own (the agent marks the tree's file
+ * system only, so changes there make no events); or a bind mount (of a subtree, or of the same
+ * file system again) at the tree or along the way: the helper names every file of a marked file
+ * system through one mount, so files reached through another are named there, not under the
+ * tree, and their events are not journalled under it.
+ */
+export function unwatchedMount(roots: string[], trees: string[], mountinfo?: string): string | null {
+  const ms = mounts(mountinfo);
   if (!ms) return null;
-  const devOf = (p: string): string | undefined => {
+  // The mount a path lies in: the deepest mount point above it (the last one mounted there).
+  const mountOf = (p: string): Mount | undefined => {
     let best: Mount | undefined;
     for (const m of ms) if (under(p, m.point) && (!best || m.point.length >= best.point.length)) best = m;
-    return best?.dev;
+    return best;
   };
   for (const r of roots.map(kernelSpelling)) {
     const t = trees.filter((x) => under(r, x)).sort((a, b) => b.length - a.length)[0];
     if (!t) continue;
-    const dev = devOf(t);
+    const own = mountOf(t);
+    if (own && own.root !== '/') return own.point;
+    // Any other mount on the way from the tree to the root, or inside the root: another file
+    // system, or this one again (a bind mount).
     for (const m of ms)
-      if (m.point !== t && under(m.point, t) && (under(m.point, r) || under(r, m.point)) && m.dev !== dev)
-        return m.point;
+      if (m.point !== t && under(m.point, t) && (under(m.point, r) || under(r, m.point))) return m.point;
   }
   return null;
 }
