@@ -475,33 +475,22 @@ export async function updateBaseline(o: UpdateOptions): Promise<UpdateResult> {
       throw e;
     }
     writer.flush();
-    if (accepted.length === 0) {
-      store.dropBuilding();
-      return {
-        version: r.v,
-        scope: r.scope,
-        changes: r.changes,
-        counts: r.counts,
-        problems: r.problems,
-        stats: r.stats,
-        mode: 'full',
-        newVersion: null,
-        accepted,
-      };
-    }
-    store.addAccepted(id, acceptedRows);
-    const newVersion = seal(store, id, key, s.keep, writer.digester);
-    return {
+    const result = {
       version: r.v,
       scope: r.scope,
       changes: r.changes,
       counts: r.counts,
       problems: r.problems,
       stats: r.stats,
-      mode: 'full',
-      newVersion,
+      mode: 'full' as const,
       accepted,
     };
+    if (accepted.length === 0) {
+      store.dropBuilding();
+      return { ...result, newVersion: null };
+    }
+    store.addAccepted(id, acceptedRows);
+    return { ...result, newVersion: seal(store, id, key, s.keep, writer.digester) };
   } finally {
     store.close();
   }

@@ -5,13 +5,14 @@
 // write is not trusted (BW5114).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listenControl, socketPath, type ControlResponse } from '../../src/app/control.js';
 import { JournalWriter, journalFile } from '../../src/baseline/journal.js';
 import { stateFile } from '../../src/baseline/since-last.js';
+import { makeSocket } from '../helpers/baseline-tree.js';
 
 const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 
@@ -26,7 +27,10 @@ function bw(
   });
 }
 
-test('check --since-last with no agent running runs a full check and says why', async (t) => {
+/** A signed baseline of a 5-file tree in a temp dir, then one file changed. */
+async function signedTreeWithOneChange(t: {
+  after: (f: () => void) => void;
+}): Promise<{ dir: string; tree: string; state: string; env: Record<string, string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-cli-since-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const tree = join(dir, 'tree');
@@ -37,6 +41,11 @@ test('check --since-last with no agent running runs a full check and says why', 
   assert.equal((await bw(env, ['keygen'])).code, 0);
   assert.equal((await bw(env, ['init', '--no-packages', tree])).code, 0);
   writeFileSync(join(tree, 'f1'), 'changed\n');
+  return { dir, tree, state, env };
+}
+
+test('check --since-last with no agent running runs a full check and says why', async (t) => {
+  const { state, env } = await signedTreeWithOneChange(t);
 
   const text = await bw(env, ['check', '--since-last', '--no-packages']);
   assert.equal(text.code, 4, text.stderr);
@@ -48,11 +57,7 @@ test('check --since-last with no agent running runs a full check and says why', 
   assert.match(text.stdout, /Summary: 0 added, 0 removed, 1 changed/);
 
   // A socket file left by an agent that died: nobody answers, same outcome.
-  execFileSync('python3', [
-    '-c',
-    'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])',
-    join(state, 'agent.sock'),
-  ]);
+  makeSocket(join(state, 'agent.sock'));
   const json = await bw(env, ['check', '--since-last', '--no-packages', '--json']);
   assert.equal(json.code, 4, json.stderr);
   const j = JSON.parse(json.stdout) as {
@@ -72,16 +77,7 @@ test('check --since-last with no agent running runs a full check and says why', 
 });
 
 test('a check whose position cannot be saved still reports its result, and says why (BW5113)', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'bw-cli-since-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const tree = join(dir, 'tree');
-  mkdirSync(tree);
-  for (let i = 0; i < 5; i++) writeFileSync(join(tree, `f${i}`), `file ${i}\n`);
-  const state = join(dir, 'state');
-  const env = { BULWARK_STATE_DIR: state, BULWARK_KEY_DIR: join(dir, 'keys') };
-  assert.equal((await bw(env, ['keygen'])).code, 0);
-  assert.equal((await bw(env, ['init', '--no-packages', tree])).code, 0);
-  writeFileSync(join(tree, 'f1'), 'changed\n');
+  const { dir, state, env } = await signedTreeWithOneChange(t);
 
   // The agent's side, as src/app/journal-hook.ts answers, over a real journal and socket.
   const w = new JournalWriter(journalFile(state));

@@ -1,5 +1,6 @@
 // Helpers for the kernel-layer tests: a policy compiled from inline YAML, the audit and fanotify
 // backends with an event log that can be waited on, and a sandboxed shell.
+import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +123,16 @@ export class EventLog {
       await new Promise((r) => setTimeout(r, 25));
     }
   }
+}
+
+/**
+ * Waits until the events of everything done so far have arrived: writes a sentinel file in dir (a
+ * watched tree) and waits for its change event, which the helper reads after all earlier ones.
+ */
+export async function settle(log: EventLog, dir: string): Promise<void> {
+  const sentinel = path.join(dir, `.sync-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(sentinel, '');
+  assert.ok(await log.change((e) => e.path === sentinel), 'sentinel delivered');
 }
 
 export interface Sensors {

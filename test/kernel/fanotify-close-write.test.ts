@@ -16,6 +16,7 @@ import {
   planFor,
   ruleSetFrom,
   runShell,
+  settle,
   tempTree,
   type Sensors,
 } from '../helpers/sensor.js';
@@ -31,13 +32,6 @@ let plan: LandlockPlan;
 
 function writesTo(file: string, evs: SensorEvent[]): SensorEvent[] {
   return evs.filter((e) => e.kind === 'change' && e.op === 'write' && e.path === file);
-}
-
-/** Waits until the events of everything done so far have arrived (a sentinel file after them). */
-async function settle(): Promise<void> {
-  const sentinel = path.join(P, `.sync-${Date.now()}`);
-  writeFileSync(sentinel, '');
-  assert.ok(await s.log.change((e) => e.path === sentinel), 'sentinel delivered');
 }
 
 describe('close-write without a reported write', { concurrency: false }, () => {
@@ -59,14 +53,14 @@ describe('close-write without a reported write', { concurrency: false }, () => {
     if (!needKernel(t, ready, 'needs root, native build and Landlock ABI 7')) return;
     const f = path.join(P, 'mapped');
     writeFileSync(f, 'protected\n');
-    await settle();
+    await settle(s.log, P);
     const m = s.log.mark();
     const r = await runShell(`${BIN} ${f} 300`, undefined);
     assert.equal(r.code, 0, r.stderr);
     const ev = await s.log.change((e) => e.op === 'write' && e.path === f, m);
     assert.ok(ev, `a write event: ${JSON.stringify(s.log.since(m))}`);
     assert.equal(ev.proc?.exe, BIN);
-    await settle();
+    await settle(s.log, P);
     assert.equal(writesTo(f, s.log.since(m)).length, 1, 'exactly one write');
   });
 
@@ -74,7 +68,7 @@ describe('close-write without a reported write', { concurrency: false }, () => {
     if (!needKernel(t, ready, 'needs root, native build and Landlock ABI 7')) return;
     const f = path.join(P, 'mapped2');
     writeFileSync(f, 'protected\n');
-    await settle();
+    await settle(s.log, P);
     const m = s.log.mark();
     const r = await runShell(`${BIN} ${f}`, plan);
     assert.notEqual(r.code, 0);
@@ -82,7 +76,7 @@ describe('close-write without a reported write', { concurrency: false }, () => {
     const d = await s.log.denial((e) => e.path === f, m);
     assert.ok(d, 'a denial');
     assert.equal(d.op, 'write');
-    await settle();
+    await settle(s.log, P);
     assert.deepEqual(writesTo(f, s.log.since(m)), [], 'nothing changed, no write reported');
   });
 
@@ -92,7 +86,7 @@ describe('close-write without a reported write', { concurrency: false }, () => {
     const apart = path.join(P, 'apart');
     writeFileSync(merged, 'a\n');
     writeFileSync(apart, 'a\n');
-    await settle();
+    await settle(s.log, P);
     const m = s.log.mark();
     // The close right after the write (merged while queued), and a close 300 ms after the write
     // (the write's event is read first, the close arrives alone).
@@ -101,7 +95,7 @@ describe('close-write without a reported write', { concurrency: false }, () => {
       undefined,
     );
     assert.equal(r.code, 0, r.stderr);
-    await settle();
+    await settle(s.log, P);
     const evs = s.log.since(m);
     assert.equal(writesTo(merged, evs).length, 1, JSON.stringify(writesTo(merged, evs)));
     assert.equal(writesTo(apart, evs).length, 1, JSON.stringify(writesTo(apart, evs)));

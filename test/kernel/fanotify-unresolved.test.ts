@@ -15,6 +15,7 @@ import {
   openSensors,
   ruleSetFrom,
   runShell,
+  settle,
   tempTree,
   type Sensors,
 } from '../helpers/sensor.js';
@@ -26,12 +27,6 @@ const O = path.join(base, 'out');
 const BIN = path.join(base, 'rename-away');
 
 let s: Sensors;
-
-async function settle(): Promise<void> {
-  const sentinel = path.join(P, `.sync-${Date.now()}`);
-  writeFileSync(sentinel, '');
-  assert.ok(await s.log.change((e) => e.path === sentinel), 'sentinel delivered');
-}
 
 describe('events whose other side is gone', { concurrency: false }, () => {
   before(async () => {
@@ -51,7 +46,7 @@ describe('events whose other side is gone', { concurrency: false }, () => {
     if (!needKernel(t, ready, 'needs root, native build and Landlock ABI 7')) return;
     const f = path.join(P, 'victim');
     writeFileSync(f, 'x\n');
-    await settle();
+    await settle(s.log, P);
     const m = s.log.mark();
     const r = await runShell(`${BIN} ${f} ${O}/gone`, undefined);
     assert.equal(r.code, 0, r.stderr);
@@ -64,7 +59,7 @@ describe('events whose other side is gone', { concurrency: false }, () => {
     const odd = path.join(O, 'x (deleted)');
     mkdirSync(odd);
     writeFileSync(path.join(odd, 'sudo'), 'trojan\n');
-    await settle();
+    await settle(s.log, P);
     const m = s.log.mark();
     const to = path.join(P, 'sudo');
     renameSync(path.join(odd, 'sudo'), to);
@@ -76,12 +71,12 @@ describe('events whose other side is gone', { concurrency: false }, () => {
     if (!needKernel(t, ready, 'needs root, native build and Landlock ABI 7')) return;
     const f = path.join(P, 'victim2');
     writeFileSync(f, 'x\n');
-    await settle();
+    await settle(s.log, P);
     const m = s.log.mark();
     const d = path.join(P, 'tmpdir');
     const r = await runShell(`${BIN} ${f} ${d}`, undefined);
     assert.equal(r.code, 0, r.stderr);
-    await settle();
+    await settle(s.log, P);
     const evs = s.log.since(m);
     assert.ok(
       evs.some((e) => e.kind === 'change' && (e.path === f || e.secondPath === `${d}/moved`)),

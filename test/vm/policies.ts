@@ -60,6 +60,19 @@ export function matrixCases(d: string, outside: string): Case[] {
   ];
 }
 
+/** The whitelist used with both default postures: /al/ readable only, /opt/ writable. */
+const ALLOW_RO = workloadPolicy(
+  'allow-ro',
+  `    matchDirectories:
+    - dir: /al/
+      recursive: true
+      readOnly: true
+    - dir: /opt/
+      recursive: true
+`,
+  'Allow',
+);
+
 export const MATRIX_RULE = `    matchDirectories:
     - dir: /m/prot/
       recursive: true
@@ -181,17 +194,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'allow-posture-block',
     workload: true,
     posture: { workload: 'block' },
-    policy: workloadPolicy(
-      'allow-ro',
-      `    matchDirectories:
-    - dir: /al/
-      recursive: true
-      readOnly: true
-    - dir: /opt/
-      recursive: true
-`,
-      'Allow',
-    ),
+    policy: ALLOW_RO,
     cases: [
       { op: 'read', path: '/al/f' },
       { op: 'write', path: '/al/f' },
@@ -204,17 +207,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'allow-posture-audit',
     workload: true,
     posture: { workload: 'audit' },
-    policy: workloadPolicy(
-      'allow-ro',
-      `    matchDirectories:
-    - dir: /al/
-      recursive: true
-      readOnly: true
-    - dir: /opt/
-      recursive: true
-`,
-      'Allow',
-    ),
+    policy: ALLOW_RO,
     cases: [
       { op: 'read', path: '/al/f' },
       { op: 'write', path: '/al/f' },
