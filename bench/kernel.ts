@@ -2,7 +2,7 @@
 // /tmp disk varies 2-8x between identical runs here).
 //
 //   node --import tsx bench/kernel.ts [--rounds 3] [--files 100000] [--no-untar] [--flood 300000]
-//        [--setups none,landlock,fanotify,bare]
+//        [--setups none,landlock,fanotify,bare[,bare-nopidfd,bare-split]]
 //
 // Workloads: bench/progs/smallfiles.c (N small files created, written, read, unlinked) and
 // `tar xf` of an archive of /usr/share. Each runs, alternating in every round, with no Bulwark,
@@ -11,8 +11,10 @@
 // and with a bare fanotify listener (bench/progs/fanotify-bare.c: the helper's group flags, mask
 // and read pacing, every event read and thrown away: the kernel's own cost, the floor for
 // "fanotify").
-// `bare-nopidfd` (not run by default) is the same without FAN_REPORT_PIDFD. Prints medians and
-// ratios. Then: events/s delivered into Node from a flood writer (--flood 0 skips it).
+// `bare-nopidfd` (not run by default) is the same without FAN_REPORT_PIDFD; `bare-split` (not run
+// by default) uses two groups, names only for directory-entry events and the file's own handle for
+// content and attribute events; BW_BARE_REST_US sets the bare listener's rest (default 1000 µs,
+// the helper's). Prints medians and ratios. Then: events/s delivered into Node from a flood writer (--flood 0 skips it).
 // Needs root; sets up and tears down the image, loop device and mount itself.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +31,7 @@ const ROUNDS = opt('rounds', 3);
 const FILES = opt('files', 100_000);
 const FLOOD = opt('flood', 300_000);
 const UNTAR = !args.includes('--no-untar');
-const SETUPS_ALL = ['none', 'landlock', 'fanotify', 'bare', 'bare-nopidfd'] as const;
+const SETUPS_ALL = ['none', 'landlock', 'fanotify', 'bare', 'bare-nopidfd', 'bare-split'] as const;
 type Setup = (typeof SETUPS_ALL)[number];
 const setupsArg = args.indexOf('--setups');
 const SETUPS: Setup[] =
@@ -146,8 +148,13 @@ async function main(): Promise<void> {
           } as unknown as RuleSet);
           await new Promise((r) => setTimeout(r, 100));
         }
-        if (s === 'bare' || s === 'bare-nopidfd')
-          bare = await startBare(path.join(work, 'fanotify-bare'), s === 'bare', mnt);
+        if (s.startsWith('bare'))
+          bare = await startBare(
+            path.join(work, 'fanotify-bare'),
+            s !== 'bare-nopidfd',
+            mnt,
+            s === 'bare-split',
+          );
         results.smallfiles[s].push(await run(wrap(s, [path.join(work, 'smallfiles'), dir, String(FILES)])));
         if (UNTAR) results.untar[s].push(await run(wrap(s, ['tar', 'xf', tar, '-C', dir])));
         if (s === 'fanotify') {
@@ -249,15 +256,16 @@ event throughput into Node, live: ${await measure(fan, false)}`);
 
 /** The bare listener reads like the helper: it rests this long after a read that emptied the
  * queue (BW_FAN_REST_US in native/helper/fan.h). */
-const BARE_REST_US = 1000;
+const BARE_REST_US = Number(process.env.BW_BARE_REST_US ?? 1000);
 
 interface Bare {
   stop(): Promise<number>;
 }
 
 /** Starts the bare listener on the filesystem of `mnt`; resolves once its mark is in place. */
-function startBare(bin: string, pidfd: boolean, mnt: string): Promise<Bare> {
-  const c = spawn(bin, [...(pidfd ? ['--pidfd'] : []), '--rest', String(BARE_REST_US), mnt], {
+function startBare(bin: string, pidfd: boolean, mnt: string, split: boolean): Promise<Bare> {
+  const flags = [...(pidfd ? ['--pidfd'] : []), ...(split ? ['--split'] : [])];
+  const c = spawn(bin, [...flags, '--rest', String(BARE_REST_US), mnt], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

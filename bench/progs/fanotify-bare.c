@@ -39,29 +39,45 @@
 #define MASK (FAN_CREATE | FAN_DELETE | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_RENAME | FAN_ATTRIB | \
 	      FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR)
 
+/* --split: directory-entry events (names needed) in one group, content and attribute events of
+ * files in a second group that reports the file's own handle only (no parent, no name). */
+#define MASK_NAMES (FAN_CREATE | FAN_DELETE | FAN_RENAME | FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR)
+#define MASK_FILES (FAN_MODIFY | FAN_CLOSE_WRITE | FAN_ATTRIB | FAN_ONDIR)
+
 static volatile sig_atomic_t stop;
 static void on_term(int s) { (void)s, stop = 1; }
 
 int main(int argc, char **argv)
 {
-	int pidfd = 0, a = 1;
+	int pidfd = 0, split = 0, a = 1;
 	long rest_us = -1;
 	for (; a < argc - 1; a++) {
 		if (!strcmp(argv[a], "--pidfd")) pidfd = 1;
+		else if (!strcmp(argv[a], "--split")) split = 1;
 		else if (!strcmp(argv[a], "--rest") && a + 1 < argc - 1) rest_us = atol(argv[++a]);
 		else break;
 	}
 	if (a != argc - 1) {
-		fprintf(stderr, "usage: fanotify-bare [--pidfd] [--rest US] PATH\n");
+		fprintf(stderr, "usage: fanotify-bare [--pidfd] [--split] [--rest US] PATH\n");
 		return 2;
 	}
 	unsigned flags = FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_TARGET_FID |
 			 FAN_CLOEXEC | (pidfd ? FAN_REPORT_PIDFD : 0);
 	if (rest_us >= 0) flags |= FAN_NONBLOCK;
-	int fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
-	if (fd < 0 || fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MASK, AT_FDCWD, argv[a]) < 0) {
+	int fds[2] = {-1, -1}, nfd = split ? 2 : 1;
+	fds[0] = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	if (fds[0] < 0 ||
+	    fanotify_mark(fds[0], FAN_MARK_ADD | FAN_MARK_FILESYSTEM, split ? MASK_NAMES : MASK, AT_FDCWD, argv[a]) < 0) {
 		perror("fanotify");
 		return 1;
+	}
+	if (split) {
+		unsigned f2 = FAN_CLASS_NOTIF | FAN_REPORT_FID | FAN_CLOEXEC | FAN_NONBLOCK | (pidfd ? FAN_REPORT_PIDFD : 0);
+		fds[1] = fanotify_init(f2, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+		if (fds[1] < 0 || fanotify_mark(fds[1], FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MASK_FILES, AT_FDCWD, argv[a]) < 0) {
+			perror("fanotify (second group)");
+			return 1;
+		}
 	}
 	struct sigaction sa = {.sa_handler = on_term}; /* no SA_RESTART: SIGTERM ends the read */
 	sigaction(SIGTERM, &sa, NULL);
@@ -76,16 +92,19 @@ int main(int argc, char **argv)
 			struct timespec ts = {0, rest_us * 1000};
 			nanosleep(&ts, NULL);
 		}
-		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct pollfd p[2] = {{.fd = fds[0], .events = POLLIN}, {.fd = fds[1], .events = POLLIN}};
 		/* A timeout, not -1: a SIGTERM that lands before poll() would otherwise leave it waiting. */
-		if (rest_us >= 0 && poll(&p, 1, 100) <= 0) continue;
-		ssize_t n = read(fd, buf, sizeof buf);
+		if ((rest_us >= 0 || split) && poll(p, nfd, 100) <= 0) continue;
+		resting = rest_us > 0;
+		for (int g = 0; g < nfd; g++) {
+		if (split && !(p[g].revents & POLLIN)) continue;
+		ssize_t n = read(fds[g], buf, sizeof buf);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN) continue;
 			perror("read");
 			return 1;
 		}
-		resting = rest_us > 0 && (size_t)n <= sizeof buf - 4096;
+		resting = resting && (size_t)n <= sizeof buf - 4096;
 		const struct fanotify_event_metadata *m = (const void *)buf;
 		for (; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
 			events++;
@@ -93,16 +112,17 @@ int main(int argc, char **argv)
 			while (k < nmask && masks[k] != m->mask) k++;
 			if (k == nmask && nmask < 32) masks[nmask++] = m->mask;
 			if (k < nmask) counts[k]++;
-			const char *p = (const char *)(m + 1), *end = (const char *)m + m->event_len;
-			while (pidfd && p + sizeof(struct fanotify_event_info_header) <= end) {
-				const struct fanotify_event_info_header *ih = (const void *)p;
+			const char *q = (const char *)(m + 1), *end = (const char *)m + m->event_len;
+			while (pidfd && q + sizeof(struct fanotify_event_info_header) <= end) {
+				const struct fanotify_event_info_header *ih = (const void *)q;
 				if (ih->len == 0) break;
 				if (ih->info_type == FAN_EVENT_INFO_TYPE_PIDFD) {
-					int pfd = *(const int *)(p + sizeof *ih);
+					int pfd = *(const int *)(q + sizeof *ih);
 					if (pfd >= 0) close(pfd);
 				}
-				p += ih->len;
+				q += ih->len;
 			}
+		}
 		}
 	}
 	fprintf(stderr, "fanotify-bare: %llu events\n", events);
