@@ -14,15 +14,35 @@
  *   flags inode flags, or -1 when the file system or file type has none
  *   errno 0, or the errno of the first failure (xattrs or flags could not be read)
  *   names are latin1 strings (byte-exact), values Buffers. Names are returned sorted.
+ *
+ * lstat(path: Buffer, st: BigInt64Array(16)) -> errno (0: st filled, see ST_* below)
+ *   The scanner's lstat without Node's Stats objects (a BigIntStats and its Dates per entry).
+ *
+ * readFile(path: Buffer, algos: number, opts: number, st: BigInt64Array(16))
+ *     -> [stage, errno, scanFlags, noatimeRefused, bytes, nonRegular, digests[], attrs | null]
+ *   One regular file, read as read-entry.ts does it in JS: open(O_RDONLY|O_NOFOLLOW|O_NONBLOCK,
+ *   O_NOATIME first when opts & 1), one read pass feeding every digest in `algos` (bit 0 SHA-256,
+ *   1 SHA-512, 2 SHA3-256, 3 BLAKE2b-512; digests[] in that bit order), fstat after the pass, and
+ *   up to three passes while the file moves under the reader. On entry st holds the lstat taken
+ *   before open (ST_DEV, ST_INO, ST_SIZE, ST_MTIME, ST_CTIME are used as the first "before"); on
+ *   return it holds the last fstat. stage: 0 read, 1 open failed, 2 read or fstat failed (errno
+ *   says why; nothing else is valid). scanFlags: ENTRY_FLAG bits (1 changed, 2 replaced during
+ *   the scan). nonRegular: the fd no longer names a regular file (no digests). attrs: as attrs()
+ *   returns, through the open fd, when opts & 2. One call per file instead of a dozen: the
+ *   content is hashed with libcrypto here, in the calling thread.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <node_api.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -79,6 +99,26 @@ static ssize_t get_value(const char *path, int fd, const char *name, char **out)
   return -1;
 }
 
+/* The path argument as a NUL-terminated copy (caller frees), or NULL with an exception pending. */
+static char *path_arg(napi_env env, napi_value v) {
+  void *pdata;
+  size_t plen;
+  if (napi_get_buffer_info(env, v, &pdata, &plen) != napi_ok) {
+    napi_throw_type_error(env, NULL, "path must be a Buffer");
+    return NULL;
+  }
+  char *path = malloc(plen + 1);
+  if (!path) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  memcpy(path, pdata, plen);
+  path[plen] = 0;
+  return path;
+}
+
+static napi_value attrs_of(napi_env env, const char *path, int fd, int kind);
+
 static napi_value attrs(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -87,20 +127,18 @@ static napi_value attrs(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "attrs(path, fd, kind)");
     return NULL;
   }
-  void *pdata;
-  size_t plen;
-  CHECK(napi_get_buffer_info(env, argv[0], &pdata, &plen));
   int32_t fd, kind;
   CHECK(napi_get_value_int32(env, argv[1], &fd));
   CHECK(napi_get_value_int32(env, argv[2], &kind));
-  char *path = malloc(plen + 1);
-  if (!path) {
-    napi_throw_error(env, NULL, "out of memory");
-    return NULL;
-  }
-  memcpy(path, pdata, plen);
-  path[plen] = 0;
+  char *path = path_arg(env, argv[0]);
+  if (!path) return NULL;
+  napi_value r = attrs_of(env, path, fd, kind);
+  free(path);
+  return r;
+}
 
+/* Builds attrs()'s result for an entry; NULL with an exception pending on an N-API failure. */
+static napi_value attrs_of(napi_env env, const char *path, int fd, int kind) {
   int first_err = 0;
   int flags = -1;
   /* Inode flags: only regular files and directories carry them (lsattr refuses the rest). */
@@ -161,7 +199,6 @@ static napi_value attrs(napi_env env, napi_callback_info info) {
     }
   }
   free(names);
-  free(path);
   napi_value jflags, jerr;
   CHECK(napi_create_int32(env, flags, &jflags));
   CHECK(napi_create_int32(env, first_err, &jerr));
@@ -170,9 +207,228 @@ static napi_value attrs(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Layout of the BigInt64Array shared with read-entry.ts (ST_* there). */
+enum { ST_DEV, ST_INO, ST_MODE, ST_NLINK, ST_UID, ST_GID, ST_RDEV, ST_SIZE, ST_MTIME, ST_CTIME, ST_LEN = 16 };
+
+static int64_t *st_arg(napi_env env, napi_value v) {
+  napi_typedarray_type t;
+  size_t len;
+  void *data;
+  if (napi_get_typedarray_info(env, v, &t, &len, &data, NULL, NULL) != napi_ok || t != napi_bigint64_array ||
+      len < ST_LEN) {
+    napi_throw_type_error(env, NULL, "st must be a BigInt64Array of 16");
+    return NULL;
+  }
+  return data;
+}
+
+static void st_fill(int64_t *o, const struct stat *s) {
+  o[ST_DEV] = (int64_t)s->st_dev;
+  o[ST_INO] = (int64_t)s->st_ino;
+  o[ST_MODE] = s->st_mode;
+  o[ST_NLINK] = (int64_t)s->st_nlink;
+  o[ST_UID] = s->st_uid;
+  o[ST_GID] = s->st_gid;
+  o[ST_RDEV] = (int64_t)s->st_rdev;
+  o[ST_SIZE] = s->st_size;
+  o[ST_MTIME] = (int64_t)s->st_mtim.tv_sec * 1000000000 + s->st_mtim.tv_nsec;
+  o[ST_CTIME] = (int64_t)s->st_ctim.tv_sec * 1000000000 + s->st_ctim.tv_nsec;
+}
+
+static napi_value do_lstat(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "lstat(path, st)");
+    return NULL;
+  }
+  int64_t *o = st_arg(env, argv[1]);
+  if (!o) return NULL;
+  char *path = path_arg(env, argv[0]);
+  if (!path) return NULL;
+  struct stat s;
+  int err = lstat(path, &s) == 0 ? 0 : errno;
+  free(path);
+  if (!err) st_fill(o, &s);
+  napi_value r;
+  CHECK(napi_create_int32(env, err, &r));
+  return r;
+}
+
+#define READ_BUF (512 * 1024)
+#define MAX_TRIES 3
+#define N_ALGOS 4
+
+/* One read buffer and one digest context per algorithm per thread, freed when the thread ends. */
+struct thread_state {
+  unsigned char *buf;
+  EVP_MD_CTX *ctx[N_ALGOS];
+};
+static pthread_key_t state_key;
+static pthread_once_t state_once = PTHREAD_ONCE_INIT;
+
+static void state_free(void *p) {
+  struct thread_state *t = p;
+  for (int i = 0; i < N_ALGOS; i++) EVP_MD_CTX_free(t->ctx[i]);
+  free(t->buf);
+  free(t);
+}
+static void state_key_make(void) { pthread_key_create(&state_key, state_free); }
+
+static struct thread_state *thread_state(void) {
+  pthread_once(&state_once, state_key_make);
+  struct thread_state *t = pthread_getspecific(state_key);
+  if (t) return t;
+  t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  t->buf = malloc(READ_BUF);
+  for (int i = 0; i < N_ALGOS; i++) t->ctx[i] = EVP_MD_CTX_new();
+  if (!t->buf || !t->ctx[0] || !t->ctx[1] || !t->ctx[2] || !t->ctx[3] || pthread_setspecific(state_key, t)) {
+    state_free(t);
+    return NULL;
+  }
+  return t;
+}
+
+static const EVP_MD *algo_md(int i) {
+  switch (i) {
+  case 0: return EVP_sha256();
+  case 1: return EVP_sha512();
+  case 2: return EVP_sha3_256();
+  default: return EVP_blake2b512();
+  }
+}
+
+/* One pass from offset 0 into every chosen digest; bytes read, or -1 with errno set. */
+static int64_t hash_pass(int fd, struct thread_state *t, int algos) {
+  for (int i = 0; i < N_ALGOS; i++)
+    if ((algos & (1 << i)) && !EVP_DigestInit_ex(t->ctx[i], algo_md(i), NULL)) return errno = ENOMEM, -1;
+  int64_t total = 0;
+  for (;;) {
+    ssize_t n = pread(fd, t->buf, READ_BUF, total);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (n == 0) return total;
+    for (int i = 0; i < N_ALGOS; i++)
+      if (algos & (1 << i)) EVP_DigestUpdate(t->ctx[i], t->buf, (size_t)n);
+    total += n;
+  }
+}
+
+static napi_value read_file(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "readFile(path, algos, opts, st)");
+    return NULL;
+  }
+  int32_t algos, opts;
+  CHECK(napi_get_value_int32(env, argv[1], &algos));
+  CHECK(napi_get_value_int32(env, argv[2], &opts));
+  int64_t *o = st_arg(env, argv[3]);
+  if (!o) return NULL;
+  struct thread_state *t = thread_state();
+  if (!t) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  char *path = path_arg(env, argv[0]);
+  if (!path) return NULL;
+
+  int stage = 0, err = 0, scan_flags = 0, noatime_refused = 0, non_regular = 0;
+  int64_t bytes = 0;
+  unsigned char md[N_ALGOS][EVP_MAX_MD_SIZE];
+  unsigned int mdlen[N_ALGOS] = {0};
+  napi_value attrs_v = NULL;
+  const int base = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+  int fd = -1;
+  if (opts & 1) {
+    fd = open(path, base | O_NOATIME);
+    /* Not the owner and not root: O_NOATIME is refused, a plain open works. */
+    if (fd < 0 && errno == EPERM) noatime_refused = 1;
+  }
+  if (fd < 0 && (!(opts & 1) || noatime_refused)) fd = open(path, base);
+  if (fd < 0) {
+    stage = 1, err = errno;
+  } else {
+    /* "before" of the first pass: the caller's lstat; of a retry, the previous pass's fstat. */
+    int64_t b_dev = o[ST_DEV], b_ino = o[ST_INO], b_size = o[ST_SIZE], b_mt = o[ST_MTIME], b_ct = o[ST_CTIME];
+    const int64_t l_dev = b_dev, l_ino = b_ino;
+    for (int attempt = 1;; attempt++) {
+      int64_t n = hash_pass(fd, t, algos);
+      struct stat a;
+      if (n < 0 || fstat(fd, &a) != 0) {
+        stage = 2, err = errno;
+        break;
+      }
+      bytes += n;
+      if (!S_ISREG(a.st_mode)) {
+        non_regular = 1;
+        scan_flags |= 2;
+        break;
+      }
+      int flags = 0;
+      /* Another inode at this path (swapped between lstat and open): the one read is recorded. */
+      if ((int64_t)a.st_ino != l_ino || (int64_t)a.st_dev != l_dev) flags |= 2;
+      st_fill(o, &a);
+      int stable = b_size == o[ST_SIZE] && b_mt == o[ST_MTIME] && b_ct == o[ST_CTIME] && b_ino == o[ST_INO] &&
+                   n == o[ST_SIZE];
+      scan_flags = stable ? flags : flags | 1;
+      for (int i = 0; i < N_ALGOS; i++)
+        if (algos & (1 << i)) EVP_DigestFinal_ex(t->ctx[i], md[i], &mdlen[i]);
+      if (stable || attempt >= MAX_TRIES) break;
+      b_dev = o[ST_DEV], b_ino = o[ST_INO], b_size = o[ST_SIZE], b_mt = o[ST_MTIME], b_ct = o[ST_CTIME];
+      (void)b_dev;
+    }
+    if (stage == 0 && (opts & 2)) attrs_v = attrs_of(env, path, fd, 0);
+    close(fd);
+    if (stage == 0 && (opts & 2) && !attrs_v) {
+      free(path);
+      return NULL;
+    }
+  }
+  free(path);
+
+  napi_value r, v, digests;
+  CHECK(napi_create_array_with_length(env, 8, &r));
+  int32_t ints[4] = {stage, err, scan_flags, noatime_refused};
+  for (uint32_t i = 0; i < 4; i++) {
+    CHECK(napi_create_int32(env, ints[i], &v));
+    CHECK(napi_set_element(env, r, i, v));
+  }
+  CHECK(napi_create_double(env, (double)bytes, &v));
+  CHECK(napi_set_element(env, r, 4, v));
+  CHECK(napi_get_boolean(env, non_regular, &v));
+  CHECK(napi_set_element(env, r, 5, v));
+  CHECK(napi_create_array(env, &digests));
+  if (stage == 0 && !non_regular) {
+    uint32_t k = 0;
+    for (int i = 0; i < N_ALGOS; i++) {
+      if (!(algos & (1 << i))) continue;
+      void *copy;
+      CHECK(napi_create_buffer_copy(env, mdlen[i], md[i], &copy, &v));
+      CHECK(napi_set_element(env, digests, k++, v));
+    }
+  }
+  CHECK(napi_set_element(env, r, 6, digests));
+  if (!attrs_v) CHECK(napi_get_null(env, &attrs_v));
+  CHECK(napi_set_element(env, r, 7, attrs_v));
+  return r;
+}
+
 NAPI_MODULE_INIT() {
-  napi_value fn;
-  if (napi_create_function(env, "attrs", NAPI_AUTO_LENGTH, attrs, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "attrs", fn) != napi_ok) return NULL;
+  static const struct {
+    const char *name;
+    napi_callback cb;
+  } fns[] = {{"attrs", attrs}, {"lstat", do_lstat}, {"readFile", read_file}};
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value fn;
+    if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &fn) != napi_ok) return NULL;
+    if (napi_set_named_property(env, exports, fns[i].name, fn) != napi_ok) return NULL;
+  }
   return exports;
 }

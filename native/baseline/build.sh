@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the baseline scanner's N-API helper (xattrs and inode flags) with the system C compiler
-# against Node's installed headers. Output: native/baseline/build/baseline.node. No node-gyp and
-# no download: only cc and the node headers (Debian's nodejs ships /usr/include/node).
+# Builds the baseline scanner's N-API helper (xattrs, inode flags, file reads hashed with
+# libcrypto) with the system C compiler against Node's installed headers and libssl-dev. Output:
+# native/baseline/build/baseline.node. No node-gyp and no download: only cc, the node headers
+# (Debian's nodejs ships /usr/include/node) and libcrypto (scripts/system-packages.txt).
 set -euo pipefail
 cd "$(dirname "$0")"
 inc=""
@@ -13,6 +14,6 @@ mkdir -p build
 out=build/baseline.node
 if [ ! -f "$out" ] || [ baseline.c -nt "$out" ]; then
   ${CC:-cc} -O2 -Wall -Wextra -Wno-unused-parameter -std=gnu11 -fPIC -shared -I"$inc" \
-    -o "$out.tmp" baseline.c
+    -o "$out.tmp" baseline.c -lcrypto -lpthread
   mv "$out.tmp" "$out"
 fi

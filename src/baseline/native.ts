@@ -1,5 +1,5 @@
 // Loads the N-API helper (native/baseline/baseline.c) that reads extended attributes and ext4
-// inode flags, which Node cannot. Built by scripts/build-native.sh. When it is missing the scan
+// inode flags, which Node cannot, and reads and hashes regular files in one call per file. Built by scripts/build-native.sh. When it is missing the scan
 // still runs, records xattrs/ACL/SELinux/capabilities/flags as unavailable (flags = -1, no xattrs)
 // and says so once (BW5105), so nothing is lost silently.
 import { createRequire } from 'node:module';
@@ -9,7 +9,23 @@ import { fileURLToPath } from 'node:url';
 
 export interface NativeAttrs {
   attrs(path: Buffer, fd: number, kind: number): Array<number | string | Buffer>;
+  /** lstat into `st` (layout ST in read-entry.ts); returns 0 or the errno. Absent in old builds. */
+  lstat?(path: Buffer, st: BigInt64Array): number;
+  /** One regular file read and hashed in C (see native/baseline/baseline.c). Absent in old builds. */
+  readFile?(path: Buffer, algos: number, opts: number, st: BigInt64Array): NativeRead;
 }
+
+/** [stage, errno, scanFlags, noatimeRefused, bytes, nonRegular, digests (bit order), attrs | null] */
+export type NativeRead = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  boolean,
+  Buffer[],
+  Array<number | string | Buffer> | null,
+];
 
 let cached: NativeAttrs | null | undefined;
 

@@ -2,15 +2,18 @@
 // symlink and never blocking on a FIFO swapped in), fstat to make sure the inode read is the one
 // stat'ed, one read pass feeding every chosen digest, and a second fstat to detect a file that
 // changed while it was read (retried, then flagged). FIFOs, sockets and devices are never opened.
-// Runs inside hash workers; pure synchronous fs calls on a reused buffer.
+// Runs inside hash workers; pure synchronous fs calls on a reused buffer. With the native helper
+// built (the normal case) lstat and the regular-file read are one C call each (readNative below),
+// the same steps without Node's Stats objects and a dozen JS calls per file; the JS path stays for
+// a missing or old helper and for another name of a hard-linked inode read earlier in the scan.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readlinkSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
 import { splitXattrs } from './attrs.js';
-import { NATIVE_KIND, type NativeAttrs } from './native.js';
+import { NATIVE_KIND, type NativeAttrs, type NativeRead } from './native.js';
 import { pathToKey } from './path-key.js';
-import { ENTRY_FLAG, type DigestAlgo, type Entry, type EntryType } from './types.js';
+import { DIGEST_ALGOS, ENTRY_FLAG, type DigestAlgo, type Entry, type EntryType } from './types.js';
 
 const HASH_NAME: Record<DigestAlgo, string> = {
   sha256: 'sha256',
@@ -36,6 +39,8 @@ export interface ReadContext {
    * not read again (thirteen names of one 25 MB driver in /usr/lib are read once).
    */
   links?: Map<string, LinkRead>;
+  /** Scratch for the native lstat/readFile (layout ST). */
+  st?: BigInt64Array;
 }
 
 export interface LinkRead {
@@ -45,21 +50,56 @@ export interface LinkRead {
   digests: Partial<Record<DigestAlgo, Buffer>>;
 }
 
+/** Indexes of the BigInt64Array the native helper fills (ST_* in native/baseline/baseline.c). */
+const ST = {
+  dev: 0,
+  ino: 1,
+  mode: 2,
+  nlink: 3,
+  uid: 4,
+  gid: 5,
+  rdev: 6,
+  size: 7,
+  mtime: 8,
+  ctime: 9,
+} as const;
+
 /** Bound on remembered multi-link inodes (names of one inode are usually listed close together). */
 const MAX_LINKS = 8192;
 
-function linkKey(st: BigIntStats): string {
+/** What the link cache needs of a stat, from Node's BigIntStats or the native helper's array. */
+interface LinkStat {
+  dev: bigint;
+  ino: bigint;
+  nlink: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+function linkStat(st: BigInt64Array): LinkStat {
+  return {
+    dev: BigInt.asUintN(64, st[ST.dev]),
+    ino: BigInt.asUintN(64, st[ST.ino]),
+    nlink: st[ST.nlink],
+    size: st[ST.size],
+    mtimeNs: st[ST.mtime],
+    ctimeNs: st[ST.ctime],
+  };
+}
+
+function linkKey(st: LinkStat): string {
   return `${st.dev}:${st.ino}`;
 }
 
 /** The digests of this inode read earlier in the scan, if it has not changed since. */
-function knownLink(ctx: ReadContext, st: BigIntStats): LinkRead | undefined {
+function knownLink(ctx: ReadContext, st: LinkStat): LinkRead | undefined {
   if (!ctx.links || st.nlink < 2n) return undefined;
   const k = ctx.links.get(linkKey(st));
   return k && k.size === st.size && k.mtimeNs === st.mtimeNs && k.ctimeNs === st.ctimeNs ? k : undefined;
 }
 
-function rememberLink(ctx: ReadContext, st: BigIntStats, digests: Partial<Record<DigestAlgo, Buffer>>): void {
+function rememberLink(ctx: ReadContext, st: LinkStat, digests: Partial<Record<DigestAlgo, Buffer>>): void {
   if (!ctx.links || st.nlink < 2n) return;
   if (ctx.links.size >= MAX_LINKS) ctx.links.clear();
   ctx.links.set(linkKey(st), { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, digests });
@@ -105,13 +145,56 @@ function baseEntry(path: Buffer, st: BigIntStats): Entry {
   };
 }
 
+const S_IFMT = 0o170000n;
+const MODE_TYPE = new Map<bigint, EntryType>([
+  [0o100000n, 'f'],
+  [0o040000n, 'd'],
+  [0o120000n, 'l'],
+  [0o010000n, 'p'],
+  [0o140000n, 's'],
+  [0o020000n, 'c'],
+  [0o060000n, 'b'],
+]);
+
+/** An entry from the native helper's stat array (same fields as baseEntry). */
+function entryOf(path: Buffer, st: BigInt64Array, key: Buffer = pathToKey(path)): Entry {
+  const type = MODE_TYPE.get(st[ST.mode] & S_IFMT) ?? 'b';
+  return {
+    key,
+    type,
+    mode: Number(st[ST.mode] & 0o7777n),
+    uid: Number(st[ST.uid]),
+    gid: Number(st[ST.gid]),
+    size: Number(st[ST.size]),
+    mtimeNs: st[ST.mtime],
+    ctimeNs: st[ST.ctime],
+    inode: BigInt.asUintN(64, st[ST.ino]),
+    nlink: Number(st[ST.nlink]),
+    dev: BigInt.asUintN(64, st[ST.dev]),
+    rdev: type === 'c' || type === 'b' ? BigInt.asUintN(64, st[ST.rdev]) : 0n,
+    target: null,
+    xattrs: null,
+    acl: null,
+    selinux: null,
+    caps: null,
+    flags: -1,
+    digests: {},
+    error: null,
+    scanFlags: 0,
+  };
+}
+
 function sameVersion(a: BigIntStats, b: BigIntStats): boolean {
   return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
 }
 
 function applyAttrs(e: Entry, ctx: ReadContext, path: Buffer, fd: number, kind: number): void {
   if (!ctx.native || !ctx.wantAttrs) return;
-  const r = ctx.native.attrs(path, fd, kind);
+  setAttrs(e, ctx.native.attrs(path, fd, kind));
+}
+
+/** attrs()'s result ([flags, errno, name, value, ...]) into the entry. */
+function setAttrs(e: Entry, r: Array<number | string | Buffer>): void {
   e.flags = r[0] as number;
   const errno = r[1] as number;
   const x = splitXattrs(r, 2);
@@ -174,7 +257,83 @@ export interface ReadResult {
 
 const MAX_TRIES = 3;
 
+/** Digest algorithms as the native helper's bit mask (bit i: DIGEST_ALGOS[i]). */
+function algoMask(algos: readonly DigestAlgo[]): number {
+  let m = 0;
+  for (const a of algos) m |= 1 << DIGEST_ALGOS.indexOf(a);
+  return m;
+}
+
+/**
+ * readEntry through the native helper; undefined: this entry takes the JS path (another name of
+ * an inode already read in this scan, whose digests are reused there).
+ */
+function readNative(
+  path: Buffer,
+  ctx: ReadContext,
+  n: Required<NativeAttrs>,
+  st: BigInt64Array,
+): ReadResult | undefined {
+  const err = n.lstat(path, st);
+  if (err !== 0) {
+    if (ERRNO_NAMES.get(err) === 'ENOENT') return { entry: null, bytes: 0 };
+    // EACCES on a parent, ENAMETOOLONG, ...: report the entry with what we know (nothing).
+    const entry = emptyEntry(path);
+    entry.error = `${errnoName(err)} on lstat`;
+    return { entry, bytes: 0 };
+  }
+  const e = entryOf(path, st);
+  if (e.type !== 'f') {
+    if (e.type === 'l') {
+      try {
+        e.target = readlinkSync(path, { encoding: 'buffer' });
+      } catch (err) {
+        if (errCode(err) === 'ENOENT') return { entry: null, bytes: 0 };
+        e.error = `${errCode(err)} reading link target`;
+      }
+      applyAttrs(e, ctx, path, -1, NATIVE_KIND.symlink);
+    } else applyAttrs(e, ctx, path, -1, e.type === 'd' ? NATIVE_KIND.dir : NATIVE_KIND.other);
+    return { entry: e, bytes: 0 };
+  }
+  if (knownLink(ctx, linkStat(st))) return undefined;
+  const opts = (ctx.noatime && O_NOATIME ? 1 : 0) | (ctx.native && ctx.wantAttrs ? 2 : 0);
+  const r: NativeRead = n.readFile(path, algoMask(ctx.algos), opts, st);
+  if (r[3]) ctx.noatime = false; // not the owner and not root: O_NOATIME is refused, plain open works
+  const [stage, errno, scanFlags, , bytes, nonRegular, digests, attrs] = r;
+  if (stage === 1) {
+    const code = errnoName(errno);
+    if (code === 'ENOENT') return { entry: null, bytes: 0 };
+    // ELOOP: became a symlink since lstat; ENXIO/others: report and keep the metadata.
+    e.error = `${code} opening for read`;
+    applyAttrs(e, ctx, path, -1, NATIVE_KIND.other);
+    return { entry: e, bytes: 0 };
+  }
+  // st now holds the last fstat (or still the lstat, if no pass got that far).
+  const out = entryOf(path, st, e.key);
+  if (stage === 2) {
+    out.error = `${errnoName(errno)} reading content`;
+    return { entry: out, bytes };
+  }
+  if (nonRegular) {
+    out.error = 'replaced by a non-regular file during the scan';
+    out.scanFlags = scanFlags | ENTRY_FLAG.REPLACED_DURING_SCAN;
+  } else {
+    let i = 0;
+    for (let b = 0; b < DIGEST_ALGOS.length; b++)
+      if (ctx.algos.includes(DIGEST_ALGOS[b])) out.digests[DIGEST_ALGOS[b]] = digests[i++];
+    out.scanFlags = scanFlags;
+    if (scanFlags === 0) rememberLink(ctx, linkStat(st), out.digests);
+  }
+  if (attrs) setAttrs(out, attrs);
+  return { entry: out, bytes };
+}
+
 export function readEntry(path: Buffer, ctx: ReadContext): ReadResult {
+  const n = ctx.native;
+  if (n?.readFile && n.lstat) {
+    const r = readNative(path, ctx, n as Required<NativeAttrs>, (ctx.st ??= new BigInt64Array(16)));
+    if (r) return r;
+  }
   let st: BigIntStats | undefined;
   try {
     st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
