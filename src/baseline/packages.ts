@@ -39,29 +39,52 @@ const CONTENT_ATTRS = new Set([
   'blake2b512',
 ]);
 
-/** The other merged-/usr spelling of a path, or null (cheaper than aliases() for a miss). */
-function alias(p: string): string | null {
-  if (p.startsWith('/usr/')) {
-    const m = /^\/usr\/(bin|sbin|lib|lib32|lib64|libx32)(\/.*)$/.exec(p);
-    return m ? `/${m[1]}${m[2]}` : null;
-  }
-  const n = /^\/(bin|sbin|lib|lib32|lib64|libx32)(\/.*)$/.exec(p);
-  return n ? `/usr/${n[1]}${n[2]}` : null;
+const MERGED = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
+
+/**
+ * Whether a path relative to '/' ("lib/x") or a key text ("\0lib\0x", sep NUL, from 1) is in the
+ * root spelling of a merged-/usr directory (/bin, /sbin, /lib, ...). String compares, no regex:
+ * this runs for every line of the package database and every entry of an init.
+ */
+function rootSpelled(p: string, from: number, sep: string): boolean {
+  const c = p[from];
+  if (c !== 'b' && c !== 's' && c !== 'l') return false;
+  for (const d of MERGED) if (p.startsWith(d, from) && p[from + d.length] === sep) return true;
+  return false;
+}
+
+/** The latin1 text of a path's store key: '/' as NUL (see path-key.ts). */
+function keyText(path: string): string {
+  return path.replaceAll('/', '\0');
+}
+
+interface Owned {
+  pkg: string;
+  md5: string;
+  /** Listed in the root spelling (/lib/x rather than /usr/lib/x). */
+  root: boolean;
+  /** The same file listed in the other spelling too (by another package, during a /usr merge). */
+  other?: Owned;
 }
 
 /** Merged-/usr aliases: dpkg may record /lib/x where the file is /usr/lib/x, and the reverse. */
 function aliases(p: string): string[] {
   const out = [p];
-  const m = /^\/usr\/(bin|sbin|lib|lib32|lib64|libx32)(\/.*)$/.exec(p);
-  if (m) out.push(`/${m[1]}${m[2]}`);
-  const n = /^\/(bin|sbin|lib|lib32|lib64|libx32)(\/.*)$/.exec(p);
-  if (n) out.push(`/usr/${n[1]}${n[2]}`);
+  const m = /^\/usr\/(bin|sbin|lib|lib32|lib64|libx32)(\/.*)?$/.exec(p);
+  if (m) out.push(`/${m[1]}${m[2] ?? ''}`);
+  const n = /^\/(bin|sbin|lib|lib32|lib64|libx32)(\/.*)?$/.exec(p);
+  if (n) out.push(`/usr/${n[1]}${n[2] ?? ''}`);
   return out;
 }
 
 export class DpkgManager implements PackageManager {
   readonly name = 'dpkg';
-  private map: Map<string, { pkg: string; md5: string }> | null = null;
+  /**
+   * By the latin1 text of a store key (path with '/' as NUL) in the /usr spelling: a path listed
+   * as /lib/x is filed under /usr/lib/x, so either spelling finds it with one get (init asks for
+   * every entry).
+   */
+  private map: Map<string, Owned> | null = null;
   /** One package's md5sums text (latin1), by package name; null: no such list. */
   private lists = new Map<string, string | null>();
   /** The *.md5sums file names of each package (a name may carry an architecture suffix). */
@@ -76,18 +99,35 @@ export class DpkgManager implements PackageManager {
     readonly prefixes: string[] | null = null,
   ) {}
 
-  private wanted(): ((p: string) => boolean) | null {
+  /**
+   * Whether the path relative to '/' that starts at `at` in `text` (and ends at a newline or the
+   * end) is under the prefixes, in either spelling; null: keep all. Nothing is sliced to decide.
+   */
+  private wanted(): ((text: string, at: number) => boolean) | null {
     if (!this.prefixes) return null;
     const pre = [...new Set(this.prefixes.flatMap((r) => aliases(r === '/' ? '/' : r.replace(/\/+$/, ''))))];
     if (pre.includes('/')) return null;
-    return (p) => pre.some((r) => p === r || (p.startsWith(r) && p[r.length] === '/'));
+    const rels = pre.map((r) => r.slice(1));
+    return (text, at) =>
+      rels.some((r) => {
+        if (!text.startsWith(r, at)) return false;
+        const c = text[at + r.length];
+        return c === '/' || c === '\n' || c === undefined;
+      });
   }
 
-  /** Loads the *.md5sums files once (about 10 MB on a typical host). Keys are latin1 paths. */
-  private load(): Map<string, { pkg: string; md5: string }> {
+  /** Loads the *.md5sums files once (about 10 MB on a typical host). */
+  private load(): Map<string, Owned> {
     if (this.map) return this.map;
-    const map = new Map<string, { pkg: string; md5: string }>();
+    const map = new Map<string, Owned>();
     const keep = this.wanted();
+    // A path's own spelling wins over another package's listing of its alias (in either order).
+    const put = (rel: string, o: Owned): void => {
+      const k = o.root ? `\0usr\0${keyText(rel)}` : `\0${keyText(rel)}`;
+      const had = map.get(k);
+      if (!had || had.root === o.root) map.set(k, had?.other ? { ...o, other: had.other } : o);
+      else if (!had.other || had.other.root === o.root) had.other = o;
+    };
     let files: string[];
     try {
       files = readdirSync(this.infoDir).filter((f) => f.endsWith('.md5sums'));
@@ -106,9 +146,9 @@ export class DpkgManager implements PackageManager {
       for (let i = 0; i < text.length;) {
         let j = text.indexOf('\n', i);
         if (j < 0) j = text.length;
-        if (j - i > 34) {
-          const path = `/${text.slice(i + 34, j)}`;
-          if (!keep || keep(path)) map.set(path, { pkg, md5: text.slice(i, i + 32) });
+        if (j - i > 34 && (!keep || keep(text, i + 34))) {
+          const rel = text.slice(i + 34, j);
+          put(rel, { pkg, md5: text.slice(i, i + 32), root: rootSpelled(rel, 0, '/') });
         }
         i = j + 1;
       }
@@ -161,13 +201,15 @@ export class DpkgManager implements PackageManager {
   }
 
   ownerOfKey(key: Buffer): string | null {
-    const map = this.load();
-    // The key is the path with '/' as NUL; latin1 keeps every byte as one character.
-    const p = key.toString('latin1').replaceAll('\0', '/');
-    const r = map.get(p);
-    if (r) return r.pkg;
-    const a = alias(p);
-    return a === null ? null : (map.get(a)?.pkg ?? null);
+    return this.lookup(key.toString('latin1'))?.pkg ?? null;
+  }
+
+  /** By key text: the listing in the key's own spelling first, then the other one. */
+  private lookup(k: string): Owned | null {
+    const root = rootSpelled(k, 1, '\0');
+    const o = this.load().get(root ? `\0usr${k}` : k);
+    if (!o) return null;
+    return o.root === root || !o.other ? o : o.other;
   }
 
   owner(path: Buffer, hint: string | null = null): PackageOwner | null {
@@ -181,12 +223,8 @@ export class DpkgManager implements PackageManager {
           if (md5) return { pkg: hint, digest: Buffer.from(md5, 'hex'), algo: 'md5' };
         }
     }
-    const map = this.load();
-    for (const p of aliases(path.toString('latin1'))) {
-      const r = map.get(p);
-      if (r) return { pkg: r.pkg, digest: Buffer.from(r.md5, 'hex'), algo: 'md5' };
-    }
-    return null;
+    const r = this.lookup(keyText(path.toString('latin1')));
+    return r ? { pkg: r.pkg, digest: Buffer.from(r.md5, 'hex'), algo: 'md5' } : null;
   }
 }
 

@@ -87,12 +87,16 @@ test('dpkg: merged-/usr aliases resolve both ways', () => {
   try {
     writeFileSync(
       join(dir, 'libc6:amd64.md5sums'),
-      `${md5('x')}  lib/x86_64-linux-gnu/libc.so.6\n${md5('y')}  usr/bin/env\n`,
+      `${md5('x')}  lib/x86_64-linux-gnu/libc.so.6\n${md5('y')}  usr/bin/env\n${md5('z')}  sbin/both\n`,
     );
+    // Both spellings listed, by two packages: each spelling's own owner wins over the alias.
+    writeFileSync(join(dir, 'other:amd64.md5sums'), `${md5('w')}  usr/sbin/both\n`);
     const pm = new DpkgManager(dir);
     assert.equal(pm.owner(Buffer.from('/usr/lib/x86_64-linux-gnu/libc.so.6'))?.pkg, 'libc6');
     assert.equal(pm.owner(Buffer.from('/bin/env'))?.pkg, 'libc6');
     assert.equal(pm.owner(Buffer.from('/usr/lib/other')), null);
+    assert.equal(pm.owner(Buffer.from('/sbin/both'))?.pkg, 'libc6');
+    assert.equal(pm.owner(Buffer.from('/usr/sbin/both'))?.pkg, 'other');
     // The name-only lookup init uses, from a store key, agrees with owner() on every spelling.
     for (const p of [
       '/usr/lib/x86_64-linux-gnu/libc.so.6',
@@ -101,8 +105,17 @@ test('dpkg: merged-/usr aliases resolve both ways', () => {
       '/usr/bin/env',
       '/usr/lib/other',
       '/usr',
+      '/sbin/both',
+      '/usr/sbin/both',
+      '/libx',
+      '/usr/libx32',
     ])
       assert.equal(pm.ownerOfKey(pathToKey(Buffer.from(p))), pm.owner(Buffer.from(p))?.pkg ?? null, p);
+    // Limited to a scope in the /usr spelling, files listed in the root spelling still count.
+    const scoped = new DpkgManager(dir, ['/usr/lib']);
+    assert.equal(scoped.ownerOfKey(pathToKey(Buffer.from('/usr/lib/x86_64-linux-gnu/libc.so.6'))), 'libc6');
+    assert.equal(scoped.owner(Buffer.from('/usr/lib/x86_64-linux-gnu/libc.so.6'))?.pkg, 'libc6');
+    assert.equal(scoped.ownerOfKey(pathToKey(Buffer.from('/usr/bin/env'))), null, 'outside the scope');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
