@@ -74,7 +74,7 @@ export async function prepareCheck(
   };
   const excluded = excludeMatcher(exclude);
   let targets = buildTargets(plan.paths, plan.carried, roots, excluded, children);
-  const siblings = linkSiblings(store, v, targets);
+  const siblings = linkSiblings(store, v, targets, new Set(plan.state.links ?? []));
   if (siblings.length)
     targets = buildTargets(plan.paths, [...plan.carried, ...siblings], roots, excluded, children);
   const trustStore = plan.state.store !== '' && plan.state.store === stamp;
@@ -97,9 +97,14 @@ export async function prepareCheck(
  * (and a new link changes the link count of the old names). For each target that is, or was at
  * baseline time, a non-directory with more than one link, the baseline's other names of that
  * inode are re-read too.
+ * `known`: paths (hex) that had several links at the last check. Every one of them is re-read
+ * (carried), and so are all the names that inode had then (each had several links too), so their
+ * siblings need no lookup; a name that gained a link since is a journal path, not in `known`, and
+ * its lookup finds the older names. This skips a scan of the stored rows in the common case.
  */
-function linkSiblings(store: BaselineStore, v: VersionRow, targets: Target[]): Buffer[] {
+function linkSiblings(store: BaselineStore, v: VersionRow, all: Target[], known: Set<string>): Buffer[] {
   const inodes: { dev: bigint; ino: bigint }[] = [];
+  const targets = all.filter((t) => !known.has(t.path.toString('hex')));
   const stored = store.linkInfo(
     v.id,
     targets.map((t) => t.key),

@@ -264,10 +264,30 @@ export class BaselineStore {
     chunk = 2000,
   ): { add(key: Buffer, rec: Buffer, pkg?: string | null): void; flush(): number } {
     const stmt = this.db.prepare('INSERT INTO entries (version, k, rec, pkg) VALUES (?, ?, ?, ?)');
+    // Rows go in MULTI at a time: one statement step per 64 rows instead of per row (a third less
+    // time in SQLite for an init; it runs on the thread that also receives the scan).
+    const MULTI = 64;
+    const many = this.db.prepare(
+      `INSERT INTO entries (version, k, rec, pkg) VALUES ${Array(MULTI).fill('(?, ?, ?, ?)').join(', ')}`,
+    );
+    const args: Array<number | Buffer | string | null> = new Array<number | Buffer | string | null>(
+      4 * MULTI,
+    );
     let rows: Array<[Buffer, Buffer, string | null]> = [];
     let total = 0;
     const write = this.db.transaction((batch: Array<[Buffer, Buffer, string | null]>) => {
-      for (const [k, rec, pkg] of batch) stmt.run(version, k, rec, pkg);
+      let i = 0;
+      for (; i + MULTI <= batch.length; i += MULTI) {
+        for (let j = 0; j < MULTI; j++) {
+          const [k, rec, pkg] = batch[i + j];
+          args[4 * j] = version;
+          args[4 * j + 1] = k;
+          args[4 * j + 2] = rec;
+          args[4 * j + 3] = pkg;
+        }
+        many.run(args);
+      }
+      for (; i < batch.length; i++) stmt.run(version, batch[i][0], batch[i][1], batch[i][2]);
     });
     return {
       add(key: Buffer, rec: Buffer, pkg: string | null = null) {
@@ -335,29 +355,26 @@ export class BaselineStore {
    * key below it (key + NUL ...), a single target's row alone.
    */
   *rowsIn(version: number, targets: { key: Buffer; subtree: boolean }[]): Generator<StoredRow> {
-    const one = this.db.prepare('SELECT k, rec, pkg FROM entries WHERE version = ? AND k = ?').raw(true);
-    // [key, key + 0x01): the key itself and every key + NUL + ... (its subtree), nothing else.
-    const below = this.db
-      .prepare('SELECT k, rec, pkg FROM entries WHERE version = ? AND k >= ? AND k < ? ORDER BY k')
-      .raw(true);
-    const row = (r: [Buffer, Buffer, string | null]): StoredRow => ({
-      key: asBlob(r[0]),
-      rec: asBlob(r[1]),
-      pkg: r[2] === null ? null : String(r[2]),
-    });
-    for (const t of targets) {
-      if (t.subtree && t.key.length === 1 && t.key[0] === 0) {
-        yield* this.rows(version);
-        continue;
-      }
-      if (!t.subtree) {
-        const r = one.get(version, t.key) as [Buffer, Buffer, string | null] | undefined;
-        if (r) yield row(r);
-        continue;
-      }
-      const hi = Buffer.concat([t.key, Buffer.from([1])]);
-      for (const x of below.all(version, t.key, hi) as [Buffer, Buffer, string | null][]) yield row(x);
+    if (targets.some((t) => t.subtree && t.key.length === 1 && t.key[0] === 0)) {
+      yield* this.rows(version);
+      return;
     }
+    // One query for all targets (a query per target cost ~10 µs each): each target is a key range,
+    // [key, key + 0x00) for the key alone, [key, key + 0x01) for it and every key + NUL + ... below
+    // it. Targets do not overlap, so no row comes twice. json_each drives the loop (CROSS JOIN),
+    // each range is a seek in the primary key.
+    const ranges = JSON.stringify(
+      targets.map((t) => [t.key.toString('hex'), t.key.toString('hex') + (t.subtree ? '01' : '00')]),
+    );
+    const rows = this.db
+      .prepare(
+        `SELECT e.k, e.rec, e.pkg FROM json_each(?) AS t CROSS JOIN entries AS e
+         WHERE e.version = ? AND e.k >= unhex(t.value ->> 0) AND e.k < unhex(t.value ->> 1) ORDER BY e.k`,
+      )
+      .raw(true)
+      .all(ranges, version) as [Buffer, Buffer, string | null][];
+    for (const r of rows)
+      yield { key: asBlob(r[0]), rec: asBlob(r[1]), pkg: r[2] === null ? null : String(r[2]) };
   }
 
   /**
@@ -395,11 +412,19 @@ export class BaselineStore {
     version: number,
     keys: Buffer[],
   ): ({ type: string; nlink: number; dev: bigint; ino: bigint } | null)[] {
-    const q = this.db.prepare('SELECT rec FROM entries WHERE version = ? AND k = ?').pluck();
+    // One query for all keys (see rowsIn); rows come back keyed by the hex of their key.
+    const found = new Map<string, Buffer>();
+    const rows = this.db
+      .prepare(
+        `SELECT hex(e.k), e.rec FROM json_each(?) AS t CROSS JOIN entries AS e
+         WHERE e.version = ? AND e.k = unhex(t.value)`,
+      )
+      .raw(true)
+      .all(JSON.stringify(keys.map((k) => k.toString('hex'))), version) as [string, Buffer][];
+    for (const [hex, rec] of rows) found.set(hex.toLowerCase(), asBlob(rec));
     return keys.map((k) => {
-      const v = q.get(version, k) as Buffer | undefined;
-      if (v === undefined) return null;
-      const r = asBlob(v);
+      const r = found.get(k.toString('hex'));
+      if (r === undefined) return null;
       if (r.length < 58) return null;
       return {
         type: String.fromCharCode(r[1]),
