@@ -7,6 +7,7 @@
 #
 #   bench/baseline-since-last.sh [SCOPE] [ROUNDS]     default: /usr 5
 #   GEN=N bench/baseline-since-last.sh "" [ROUNDS]      a generated tree of N small files instead
+#   SINCE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"     extra node options for the since-last runs
 #
 # Prints the median wall time of each and the ratio (target: since-last <= 0.05x a full check).
 # Needs root (fanotify, reading SCOPE), GNU time, a built tree (npm run build).
@@ -85,9 +86,10 @@ results=$work/results
 : >"$results"
 # run NAME ARGS...: one check under GNU time, its JSON kept for the comparison.
 run() {
-  local name=$1
+  local name=$1 node_args=()
   shift
-  /usr/bin/time -f '%e %M' -o "$work/t" "${B[@]}" check --no-packages --json "$@" >"$work/$name.json" 2>"$work/err" || true
+  [ "$name" = since ] && read -r -a node_args <<<"${SINCE_NODE_ARGS:-}"
+  /usr/bin/time -f '%e %M' -o "$work/t" node "${node_args[@]}" dist/cli.js baseline check --no-packages --json "$@" >"$work/$name.json" 2>"$work/err" || true
   echo "$name $(tail -1 "$work/t")" >>"$results"
 }
 for r in $(seq 1 "$ROUNDS"); do
