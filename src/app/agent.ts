@@ -219,7 +219,8 @@ export class Agent {
       { enforcement: this.selection.enforcement, events: this.selection.events, notes: this.selection.notes },
       'sensors open',
     );
-    this.journal.rulesApplied();
+    // The journal lists a tree as watched only once the kernel shows its filesystem marked.
+    await this.journal.rulesApplied();
     this.logCoverage(rs);
     this.metrics.sensor(
       this.selection.enforcement === 'none'
@@ -360,7 +361,9 @@ export class Agent {
         { workloads: stale.map((w) => `${w.name} (${w.id.slice(0, 12)})`) },
         'running workloads keep the rules they started with (Landlock domains are fixed); restart them to apply the new rules',
       );
-    this.journal?.rulesApplied();
+    this.journal
+      ?.rulesApplied()
+      .catch((err: unknown) => this.log.error({ err }, 'recording the watched trees failed'));
     this.logCoverage(o.ruleSet);
   }
 

@@ -19,6 +19,8 @@ export class JournalHook {
   private readonly error: string | null = null;
   /** Problems already logged (each once). */
   private readonly logged = new Set<string>();
+  /** Rule sets applied so far: a confirmation of marks is for the latest only. */
+  private generation = 0;
 
   constructor(
     stateDir: string,
@@ -78,30 +80,46 @@ export class JournalHook {
     }
   }
 
-  /** After the rule set is applied (start, reload): the trees changes are reported for. */
-  rulesApplied(): void {
-    this.writer?.watch(this.fanotify().flatMap((b) => b.trees.prefixes));
+  /**
+   * After the rule set is applied (start, reload): the trees changes are reported for. Until the
+   * helpers confirm their marks, only trees watched both before and after count (a reload keeps
+   * their marks throughout); then the trees whose filesystems the kernel shows marked. A tree
+   * whose mark failed is never listed, so a since-last check over it runs full (BW5111).
+   */
+  rulesApplied(): Promise<void> {
+    const w = this.writer;
+    if (!w) return Promise.resolve();
+    const gen = ++this.generation;
+    const next = new Set(this.fanotify().flatMap((b) => b.trees.prefixes));
+    if (w.trees.length) w.watch(w.trees.filter((t) => next.has(t)));
+    return this.confirm(gen);
+  }
+
+  private async confirm(gen: number): Promise<void> {
+    const trees: string[] = [];
+    const unmarked: string[] = [];
+    for (const b of this.fanotify()) {
+      const c = await b.confirmedTrees(SYNC_MS);
+      trees.push(...c.trees);
+      unmarked.push(...c.unmarked);
+    }
+    if (gen !== this.generation) return; // a newer rule set is being confirmed
+    if (unmarked.length)
+      this.log.warn(
+        { trees: unmarked },
+        'fanotify does not watch these trees (their filesystem could not be marked): changes there are not journalled, and baseline check --since-last runs full checks over them',
+      );
+    this.writer?.watch(trees);
   }
 
   /**
    * Waits until every fanotify helper has read the kernel events queued before this request: the
    * helper drains its fanotify queue before it reads a command, so a status frame it sends in
-   * answer follows every such event. The first new status seen may be a periodic one already on
-   * its way, so it asks twice, one after the other; the second new frame comes after the first
-   * answer (unless frames back up for over a second, the period of the unasked ones).
+   * answer follows every such event (HelperBackend.statusRoundTrip).
    */
   private async sync(): Promise<boolean> {
     const deadline = Date.now() + SYNC_MS;
-    for (const b of this.fanotify()) {
-      for (let round = 0; round < 2; round++) {
-        const before = b.lastStatus;
-        b.requestStatus();
-        while (b.lastStatus === before) {
-          if (Date.now() > deadline) return false;
-          await new Promise((r) => setTimeout(r, 1));
-        }
-      }
-    }
+    for (const b of this.fanotify()) if (!(await b.statusRoundTrip(deadline))) return false;
     return true;
   }
 

@@ -1,7 +1,7 @@
 // `fanotify` backend: changes on every filesystem that holds a policy path, from one fanotify
 // group with a FAN_MARK_FILESYSTEM mark per filesystem. The helper sends only events under the
 // policy trees (both the written and the resolved spelling of each target) and gaps.
-import { realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RuleSet } from '../policy/types.js';
 import { FEAT } from './abi.js';
@@ -67,6 +67,33 @@ export function watchedTrees(
   return { marks: [...marks], prefixes: [...prefixes] };
 }
 
+/**
+ * Devices (as stat reports them) of the filesystems a process's fanotify groups have marked, read
+ * from the kernel: the `fanotify sdev:` lines of /proc/PID/fdinfo (the kernel's internal dev_t,
+ * 12-bit major above a 20-bit minor, converted to the userspace encoding).
+ */
+export function markedDevices(pid: number): Set<bigint> {
+  const out = new Set<bigint>();
+  const dir = `/proc/${pid}/fdinfo`;
+  for (const fd of readdirSync(dir)) {
+    let text: string;
+    try {
+      text = readFileSync(`${dir}/${fd}`, 'latin1');
+    } catch {
+      continue; // closed meanwhile
+    }
+    for (const m of text.matchAll(/^fanotify sdev:([0-9a-f]+) /gm)) {
+      const k = BigInt(`0x${m[1]}`);
+      const major = k >> 20n;
+      const minor = k & 0xfffffn;
+      out.add(
+        (minor & 0xffn) | ((major & 0xfffn) << 8n) | ((minor & ~0xffn) << 12n) | ((major & ~0xfffn) << 32n),
+      );
+    }
+  }
+  return out;
+}
+
 export class FanotifyBackend extends HelperBackend {
   readonly name = 'fanotify';
   private watched: { marks: string[]; prefixes: string[] } = { marks: [], prefixes: [] };
@@ -86,6 +113,37 @@ export class FanotifyBackend extends HelperBackend {
   /** Trees watched after the last applyRuleSet (for the start-up log). */
   get trees(): { marks: string[]; prefixes: string[] } {
     return this.watched;
+  }
+
+  /**
+   * The watched trees whose filesystem the kernel confirms is marked, once the helper has handled
+   * the last rule set's commands; the rest in `unmarked`. A mark can fail (FID marks on /proc,
+   * more filesystems than the helper holds): the helper logs it, and a tree it would have covered
+   * must not be reported as watched (`baseline check --since-last` trusts that list).
+   */
+  async confirmedTrees(timeoutMs = 2000): Promise<{ trees: string[]; unmarked: string[] }> {
+    const prefixes = this.watched.prefixes;
+    const pid = this.helperPid;
+    if (!pid || !(await this.statusRoundTrip(Date.now() + timeoutMs)))
+      return { trees: [], unmarked: prefixes };
+    let devs: Set<bigint>;
+    try {
+      devs = markedDevices(pid);
+    } catch {
+      return { trees: [], unmarked: prefixes };
+    }
+    const trees: string[] = [];
+    const unmarked: string[] = [];
+    for (const p of prefixes) {
+      let ok = false;
+      try {
+        ok = devs.has(statSync(existingAncestor(p), { bigint: true }).dev);
+      } catch {
+        // vanished meanwhile: not confirmed
+      }
+      (ok ? trees : unmarked).push(p);
+    }
+    return { trees, unmarked };
   }
 
   applyRuleSet(ruleSet: RuleSet): Promise<void> {

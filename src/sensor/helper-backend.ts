@@ -108,6 +108,24 @@ export abstract class HelperBackend implements SensorBackend {
     this.helper.send('status', false);
   }
 
+  /**
+   * Resolves true once the helper has answered a status request sent now, i.e. has handled every
+   * command sent before it (it reads commands in order, and drains its kernel queue first). The
+   * first new frame may be a periodic one already on its way, so it asks twice, one after the
+   * other; false when no answer came by `deadline` (ms since the epoch).
+   */
+  async statusRoundTrip(deadline: number): Promise<boolean> {
+    for (let round = 0; round < 2; round++) {
+      const before = this.statusFrames;
+      this.requestStatus();
+      while (this.statusFrames === before) {
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+    return true;
+  }
+
   stats(): SensorStats {
     return {
       backend: this.name,

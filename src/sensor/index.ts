@@ -8,6 +8,7 @@ export {
   type FanotifyOptions,
   watchedTrees,
   literalPrefix,
+  markedDevices,
   hostSpelling,
 } from './fanotify.js';
 export { ReplayBackend, recordEvents, type ReplayOptions } from './replay.js';
