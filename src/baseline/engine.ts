@@ -360,6 +360,9 @@ export interface CheckOptions extends RunOptions {
   journal?: JournalAgent | null;
 }
 
+/** Reasons a plain check warns about: someone else may be answering, or the journal failed. */
+const UNTRUSTED = new Set(['BW5114', 'BW5110']);
+
 export async function checkBaseline(o: CheckOptions): Promise<CheckResult> {
   const store = BaselineStore.open(o.settings.dbFile, { readonly: true });
   try {
@@ -373,6 +376,10 @@ export async function checkBaseline(o: CheckOptions): Promise<CheckResult> {
     if (o.sinceLast && prep.full) {
       note = `${prep.full.code}: ${prep.full.reason}`;
       o.onWarning?.(prep.full.code, `full check ran: ${prep.full.reason}`);
+    } else if (prep.full && UNTRUSTED.has(prep.full.code)) {
+      // A plain check records the position for the next --since-last when an agent answers; an
+      // answer it cannot trust (or a failed journal) is said, not passed over in silence.
+      o.onWarning?.(prep.full.code, `check position not recorded: ${prep.full.reason}`);
     } else if (prep.info) {
       const i = prep.info;
       note = `re-read ${r.stats.entries.toLocaleString('en-US')} entries under ${i.targets.toLocaleString('en-US')} changed paths from the agent's journal (epoch ${i.epoch}, ${i.journalLines} lines) and the last check`;

@@ -148,4 +148,11 @@ test('a check whose position cannot be saved still reports its result, and says 
   );
   assert.match(open.stderr, /warning BW5114 full check ran/);
   assert.match(open.stdout, /Summary: 0 added, 0 removed, 1 changed/);
+  // A plain check (no --since-last) that would record the position says it did not, and why.
+  const plain = await bw(env, ['check', '--no-packages']);
+  assert.equal(plain.code, 4, plain.stderr);
+  assert.match(
+    plain.stderr,
+    /warning BW5114 check position not recorded: the agent's control socket cannot be trusted: .*mode 0666/,
+  );
 });

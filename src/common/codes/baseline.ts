@@ -179,7 +179,8 @@ export const baselineCodes = defineCodes({
   BASELINE_SINCE_LAST_UNTRUSTED: {
     code: 'BW5114',
     level: 'warning',
-    title: "--since-last ran a full check: the agent's socket or the baseline state directory is not safe",
-    help: "The control socket, its directory or `<state-dir>/baseline` is not owned by root or the user running the check, or is writable by group or others, or is a symbolic link: whoever answers there could be someone else's program. Every entry was re-read. Fix the owner and mode named in the message (chmod 0700 the state directory), and find out who changed them.",
+    title:
+      "The agent's socket or the baseline state directory is not safe: a full check ran, no position recorded",
+    help: "The control socket, its directory or `<state-dir>/baseline` is not owned by root or the user running the check, or is writable by group or others, or is a symbolic link: whoever answers there could be someone else's program. A --since-last check re-read every entry; any check leaves the journal position unrecorded (the next --since-last runs full). Fix the owner and mode named in the message (chmod 0700 the state directory), and find out who changed them.",
   },
 });
