@@ -8,6 +8,28 @@ import { openNoFollow } from './state-files.js';
 
 export type SegmentResult = { ok: true; records: JournalRecord[] } | { ok: false; reason: string };
 
+/**
+ * Where line `seq` starts in the journal now, or why it cannot be there. A check saves a byte
+ * offset, and a later check's compaction (two checks at once) moves every line: the line is then
+ * found by its number (each line starts `{"s":N,`); whatever is found is still verified link by
+ * link up to the agent's head by readSegment. `gone`: the journal now starts after that line (a
+ * later check dropped it), which is not tampering.
+ */
+export function locateLine(file: string, seq: number): { offset: number } | { gone: number } | null {
+  let buf: Buffer;
+  try {
+    buf = readFrom(file, 0);
+  } catch {
+    return null;
+  }
+  const first = /^\{"s":(\d+),/.exec(buf.toString('latin1', 0, 32));
+  if (first && Number(first[1]) > seq) return { gone: Number(first[1]) };
+  const needle = Buffer.from(`{"s":${seq},`);
+  if (buf.subarray(0, needle.length).equals(needle)) return { offset: 0 };
+  const at = buf.indexOf(Buffer.concat([Buffer.from('\n'), needle]));
+  return at < 0 ? null : { offset: at + 1 };
+}
+
 /** Reads bytes [offset, end) of the file (end: its length now). */
 function readFrom(file: string, offset: number): Buffer {
   const fd = openNoFollow(file, constants.O_RDONLY);

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readSegment } from './journal-read.js';
+import { locateLine, readSegment } from './journal-read.js';
 import { mountsDigest, uncovered, unwatchedMount } from './watch-scope.js';
 import { journalFile, type JournalPosition, type JournalRecord } from './journal.js';
 import { privateDir, readNoFollow, replaceFile, unsafeDir } from './state-files.js';
@@ -191,7 +191,19 @@ export async function planCheck(i: PlanInput): Promise<Plan> {
   if (st.mounts !== mountsDigest(i.roots))
     return full('BW5111', 'mounts at, above or below the baseline roots changed since the last check', pos);
   // The journal where this state directory keeps it, whatever file the agent's answer names.
-  const seg = readSegment(journalFile(i.stateDir), st.fromOffset, st.from, pos);
+  const jf = journalFile(i.stateDir);
+  let seg = readSegment(jf, st.fromOffset, st.from, pos);
+  if (!seg.ok && pos.seq > st.from) {
+    // The saved byte offset may be stale: another check compacted the journal meanwhile.
+    const at = locateLine(jf, st.from + 1);
+    if (at && 'gone' in at)
+      return full(
+        'BW5112',
+        `the journal now starts at line ${at.gone}, after the last check's line ${st.from}: another check compacted it since (if no other check ran, its beginning was removed)`,
+        pos,
+      );
+    if (at && at.offset !== st.fromOffset) seg = readSegment(jf, at.offset, st.from, pos);
+  }
   if (!seg.ok) return full('BW5110', `the journal does not verify: ${seg.reason}`, pos);
   return fromSegment(seg.records, st, pos, i.roots);
 }

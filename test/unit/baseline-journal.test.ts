@@ -333,3 +333,58 @@ test('targets: subtree and parent inside the scope, nested ones dropped, exclude
     [`${real}/tree/sub`],
   );
 });
+
+test('planCheck after another check compacted the journal: moved lines are found, dropped ones say so', async (t) => {
+  const dir = tmp(t);
+  const root = join(dir, 'tree');
+  mkdirSync(join(dir, 'baseline'), { recursive: true });
+  mkdirSync(root);
+  const roots = [root];
+  const w = new JournalWriter(join(dir, 'baseline', 'journal.log'));
+  t.after(() => void w.close());
+  w.watch([dir]);
+  const agent = agentOf(w, [dir]);
+  const plan = () => planCheck({ agent, stateDir: dir, roots, version: 1, versionDigest: 'ab' });
+  // 60,000 new paths of ~330 bytes: past the compaction size, under MAX_PATHS (a gap).
+  let round = 0;
+  const fill = async () => {
+    const long = `${round++}${'x'.repeat(300)}`;
+    for (let i = 0; i < 60_000; i += 100)
+      w.record(Array.from({ length: 100 }, (_, j) => `${root}/${long}/${i + j}`));
+    await w.position();
+  };
+  const sf = stateFile(dir);
+
+  // Check B starts; check A starts and finishes; the journal grows; B finishes and compacts:
+  // every line after B's start moves to a new offset, none is lost.
+  const early = await w.position();
+  w.record([`${root}/before-a`]);
+  await saveCheck(dir, agent, roots);
+  const stateA = readFileSync(sf, 'utf8');
+  w.record([`${root}/after-a`]);
+  await fill();
+  assert.ok(statSync(w.file).size > COMPACT_BYTES);
+  const b = await w.checked(early.seq, early.offset, 'e'.repeat(64));
+  assert.equal(b.fromOffset, 0, 'B compacted');
+  writeFileSync(sf, stateA); // A's state, with its now stale byte offset
+  const moved = await plan();
+  assert.equal(moved.mode, 'since-last', moved.mode === 'full' ? moved.why.reason : '');
+  if (moved.mode === 'since-last') assert.ok(moved.paths.some((p) => p.toString() === `${root}/after-a`));
+
+  // Now the other order: A's position is older than the start of a check that compacts.
+  const older = readFileSync(sf, 'utf8');
+  await fill();
+  const late = await w.position();
+  w.record([`${root}/after-late`]);
+  await w.checked(late.seq, late.offset, 'f'.repeat(64));
+  writeFileSync(sf, older);
+  const gone = await plan();
+  assert.equal(gone.mode, 'full');
+  if (gone.mode === 'full') {
+    assert.equal(gone.why.code, 'BW5112', gone.why.reason);
+    assert.match(
+      gone.why.reason,
+      /the journal now starts at line \d+, after the last check's line \d+: another check compacted it/,
+    );
+  }
+});
