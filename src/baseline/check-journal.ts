@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { removeQuietly, unsafeDir } from './state-files.js';
 import { keyToPath, pathToKey } from './path-key.js';
 import { excludeMatcher } from './scope.js';
-import { mountsDigest, storeStamp } from './watch-scope.js';
+import { kernelSpelling, mountsDigest, storeStamp, under } from './watch-scope.js';
 import {
   planCheck,
   stateDigest,
@@ -74,7 +74,10 @@ export async function prepareCheck(
   };
   const excluded = excludeMatcher(exclude);
   let targets = buildTargets(plan.paths, plan.carried, roots, excluded, children);
-  const siblings = linkSiblings(store, v, targets, new Set(plan.state.links ?? []));
+  const siblings = [
+    ...linkSiblings(store, v, targets, new Set(plan.state.links ?? [])),
+    ...outsideLinks(store, v, plan.paths, roots),
+  ];
   if (siblings.length)
     targets = buildTargets(plan.paths, [...plan.carried, ...siblings], roots, excluded, children);
   const trustStore = plan.state.store !== '' && plan.state.store === stamp;
@@ -119,6 +122,31 @@ function linkSiblings(store: BaselineStore, v: VersionRow, all: Target[], known:
       // gone: the stored record above is what counts
     }
   });
+  return store.keysWithInodes(v.id, inodes).map(keyToPath);
+}
+
+/**
+ * A journal path outside every baseline root (a watched tree can be larger than the scope) may be
+ * another name of a baseline file: a hard link made there since the last check and written
+ * through names only itself. Each such path that is now a non-directory with several links leads
+ * to the baseline's names of its inode, which are re-read. (A link removed again before the check
+ * is seen through the link-count change it makes on the remaining names.)
+ */
+function outsideLinks(store: BaselineStore, v: VersionRow, paths: Buffer[], roots: string[]): Buffer[] {
+  const spellings = [...new Set(roots.flatMap((r) => [r, kernelSpelling(r)]))].map((r) =>
+    Buffer.from(r).toString('latin1'),
+  );
+  const inodes: { dev: bigint; ino: bigint }[] = [];
+  for (const p of paths) {
+    const s = p.toString('latin1');
+    if (spellings.some((r) => under(s, r))) continue;
+    try {
+      const st = lstatSync(p, { bigint: true });
+      if (!st.isDirectory() && st.nlink > 1n) inodes.push({ dev: st.dev, ino: st.ino });
+    } catch {
+      // gone: see above
+    }
+  }
   return store.keysWithInodes(v.id, inodes).map(keyToPath);
 }
 

@@ -167,3 +167,37 @@ test('check --since-last re-reads only what the agent journalled and reports wha
     execFileSync('umount', [mnt]);
   }
 });
+
+test('a hard link made in a watched tree outside the baseline scope and written through is found', async (t) => {
+  if (!needKernel(t, IS_ROOT, 'needs root (fanotify)')) return;
+  const dir = tempDir('bw-e2e-since-link-');
+  const tree = join(dir, 'tree');
+  buildTree(tree);
+  const key = join(dir, 'keys', 'signing.key');
+  const state = join(dir, 'state');
+  assert.equal(bulwark(['baseline', 'keygen', '--key', key]).code, 0);
+  const init = bulwark(['baseline', 'init', '--state-dir', state, '--key', key, '--no-packages', tree]);
+  assert.equal(init.code, 0, init.stderr);
+  // The agent watches all of dir; the baseline covers only dir/tree.
+  const policies = { 'audit.yaml': dirPolicy({ name: 'dir-audit', dir, action: 'Audit' }) };
+  const agent = await startAgent({ dir, args: ['--set', `baseline.key=${key}`], policies });
+  t.after(async () => {
+    await agent.stop();
+    removeDir(dir);
+  });
+  assert.equal(check(state, key, ['--since-last']).j.fullReason?.code, 'BW5112');
+  assert.equal(check(state, key, ['--since-last']).j.mode, 'since-last');
+
+  // A new name for a baseline file, outside the scope, then a write through it only.
+  const other = join(dir, 'elsewhere');
+  linkSync(join(tree, 'untouched/f2'), other);
+  appendFileSync(other, 'written through a name made after the last check\n');
+  const since = check(state, key, ['--since-last']).j;
+  assert.equal(since.mode, 'since-last', JSON.stringify(since.fullReason));
+  const full = check(state, key).j;
+  assert.ok(
+    full.changes.some((c) => c.path === join(tree, 'untouched/f2')),
+    `the full check sees it: ${JSON.stringify(full.changes.map((c) => c.path))}`,
+  );
+  assert.deepEqual(verdict(since), verdict(full), 'since-last and full checks report the same');
+});
