@@ -30,6 +30,12 @@
  *   the scan). nonRegular: the fd no longer names a regular file (no digests). attrs: as attrs()
  *   returns, through the open fd, when opts & 2. One call per file instead of a dozen: the
  *   content is hashed with libcrypto here, in the calling thread.
+ *
+ * listDir(path: Buffer) -> errno | [names: Buffer, kinds: Buffer]
+ *   A directory's entries (not . and ..) sorted as bytes (memcmp, shorter first on a tie), as one
+ *   Buffer of NUL-terminated names and one kind byte per name: 1 directory, 0 anything else,
+ *   2 unknown (DT_UNKNOWN: the caller asks lstat). The walker's listing without a Dirent object
+ *   and a Buffer per name.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,6 +47,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -420,11 +427,117 @@ static napi_value read_file(napi_env env, napi_callback_info info) {
   return r;
 }
 
+struct name_ref {
+  const char *name;
+  size_t len;
+  unsigned char kind;
+};
+
+static int cmp_name(const void *a, const void *b) {
+  const struct name_ref *x = a, *y = b;
+  size_t n = x->len < y->len ? x->len : y->len;
+  int c = memcmp(x->name, y->name, n);
+  return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static napi_value list_dir(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "listDir(path)");
+    return NULL;
+  }
+  char *path = path_arg(env, argv[0]);
+  if (!path) return NULL;
+  DIR *d = opendir(path);
+  free(path);
+  if (!d) {
+    CHECK(napi_create_int32(env, errno, &r));
+    return r;
+  }
+  /* Names are copied into one growing arena; refs point into it once it stops moving. */
+  size_t cap = 1 << 14, used = 0, n = 0, ncap = 256;
+  char *arena = malloc(cap);
+  struct name_ref *refs = malloc(ncap * sizeof *refs);
+  size_t *offs = malloc(ncap * sizeof *offs);
+  int err = 0;
+  struct dirent *e;
+  for (;;) {
+    errno = 0;
+    e = readdir(d);
+    if (!e) {
+      err = errno;
+      break;
+    }
+    if (!arena || !refs || !offs) {
+      err = ENOMEM;
+      break;
+    }
+    if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0))) continue;
+    size_t len = strlen(e->d_name);
+    if (used + len + 1 > cap) {
+      while (used + len + 1 > cap) cap *= 2;
+      char *a = realloc(arena, cap);
+      if (!a) {
+        err = ENOMEM;
+        break;
+      }
+      arena = a;
+    }
+    if (n == ncap) {
+      ncap *= 2;
+      struct name_ref *nr = realloc(refs, ncap * sizeof *refs);
+      if (nr) refs = nr;
+      size_t *no = realloc(offs, ncap * sizeof *offs);
+      if (no) offs = no;
+      if (!nr || !no) {
+        err = ENOMEM;
+        break;
+      }
+    }
+    memcpy(arena + used, e->d_name, len + 1);
+    offs[n] = used;
+    refs[n].len = len;
+    refs[n].kind = e->d_type == DT_DIR ? 1 : e->d_type == DT_UNKNOWN ? 2 : 0;
+    used += len + 1;
+    n++;
+  }
+  closedir(d);
+  if (err) {
+    free(arena);
+    free(refs);
+    free(offs);
+    CHECK(napi_create_int32(env, err, &r));
+    return r;
+  }
+  for (size_t i = 0; i < n; i++) refs[i].name = arena + offs[i];
+  qsort(refs, n, sizeof *refs, cmp_name);
+  napi_value names, kinds;
+  void *nb, *kb;
+  CHECK(napi_create_buffer(env, used, &nb, &names));
+  CHECK(napi_create_buffer(env, n, &kb, &kinds));
+  char *np = nb;
+  unsigned char *kp = kb;
+  for (size_t i = 0; i < n; i++) {
+    memcpy(np, refs[i].name, refs[i].len + 1);
+    np += refs[i].len + 1;
+    kp[i] = refs[i].kind;
+  }
+  free(arena);
+  free(refs);
+  free(offs);
+  CHECK(napi_create_array_with_length(env, 2, &r));
+  CHECK(napi_set_element(env, r, 0, names));
+  CHECK(napi_set_element(env, r, 1, kinds));
+  return r;
+}
+
 NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
     napi_callback cb;
-  } fns[] = {{"attrs", attrs}, {"lstat", do_lstat}, {"readFile", read_file}};
+  } fns[] = {{"attrs", attrs}, {"lstat", do_lstat}, {"readFile", read_file}, {"listDir", list_dir}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &fn) != napi_ok) return NULL;

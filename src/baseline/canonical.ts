@@ -22,11 +22,32 @@ function lp(h: Hash, b: Buffer | string | null): void {
   h.update(v);
 }
 
-/** One stored row: key, record and owning package, length-prefixed. */
+/** Reused by hashRow: grows to the largest row seen. */
+let scratch = Buffer.allocUnsafe(4096);
+
+/**
+ * One stored row: key, record and owning package, each length-prefixed as lp() does, in one
+ * update (the same bytes as three lp() calls, without their allocations: this runs per entry).
+ */
 export function hashRow(h: Hash, r: StoredRow): void {
-  lp(h, r.key);
-  lp(h, r.rec);
-  lp(h, r.pkg);
+  const pkgLen = r.pkg === null ? 0 : Buffer.byteLength(r.pkg);
+  const need = 15 + r.key.length + r.rec.length + pkgLen;
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+  let o = 0;
+  for (const v of [r.key, r.rec]) {
+    scratch[o] = 1;
+    scratch.writeUInt32BE(v.length, o + 1);
+    o += 5 + v.copy(scratch, o + 5);
+  }
+  if (r.pkg === null) {
+    scratch.fill(0, o, o + 5);
+    o += 5;
+  } else {
+    scratch[o] = 1;
+    scratch.writeUInt32BE(pkgLen, o + 1);
+    o += 5 + scratch.write(r.pkg, o + 5, 'utf8');
+  }
+  h.update(scratch.subarray(0, o));
 }
 
 export function headerText(v: VersionRow, parentDigest: Buffer | null, entries: number): string {

@@ -13,6 +13,8 @@ export interface NativeAttrs {
   lstat?(path: Buffer, st: BigInt64Array): number;
   /** One regular file read and hashed in C (see native/baseline/baseline.c). Absent in old builds. */
   readFile?(path: Buffer, algos: number, opts: number, st: BigInt64Array): NativeRead;
+  /** A directory's names sorted as bytes, NUL-terminated in one Buffer, and a kind byte each. */
+  listDir?(path: Buffer): number | [Buffer, Buffer];
 }
 
 /** [stage, errno, scanFlags, noatimeRefused, bytes, nonRegular, digests (bit order), attrs | null] */

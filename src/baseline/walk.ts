@@ -4,6 +4,8 @@
 // on. Excluded paths (and everything below them) are skipped.
 import { lstatSync, readdirSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { loadNative } from './native.js';
 
 export interface WalkItem {
   path: Buffer;
@@ -11,11 +13,10 @@ export interface WalkItem {
   error?: string;
 }
 
+/** One listed directory being walked: its children in byte order, one at a time. */
 interface Frame {
-  dir: Buffer;
-  names: Buffer[];
-  dirs: boolean[];
-  idx: number;
+  /** The next child's path and whether it is a directory, or null when done. */
+  next(): { path: Buffer; dir: boolean } | null;
 }
 
 const SLASH = Buffer.from('/');
@@ -45,11 +46,61 @@ function isDirEntry(parent: Buffer, ent: Dirent<Buffer>): boolean {
   }
 }
 
+function isDirPath(path: Buffer): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+const ERRNO_CODES = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
+
+/** Throws like readdirSync does (an Error with `code`), for the walker's error text. */
+function listingError(errno: number): Error {
+  const code = ERRNO_CODES.get(errno) ?? `errno ${errno}`;
+  return Object.assign(new Error(code), { code });
+}
+
+/**
+ * Lists a directory in byte order. Through the native helper when it is built: one call, one
+ * Buffer of names (sorted in C), and each child's path built straight from it (the listing is
+ * most of the main thread's own work in an init); else Node's readdir.
+ */
 function listDir(dir: Buffer): Frame {
+  const native = loadNative();
+  if (native?.listDir) {
+    const r = native.listDir(dir);
+    if (typeof r === 'number') throw listingError(r);
+    const [packed, kinds] = r;
+    const slash = dir.length > 0 && dir[dir.length - 1] === 0x2f ? 0 : 1;
+    let pos = 0;
+    let i = 0;
+    return {
+      next() {
+        if (pos >= packed.length) return null;
+        const end = packed.indexOf(0, pos);
+        const path = Buffer.allocUnsafe(dir.length + slash + end - pos);
+        dir.copy(path, 0);
+        if (slash) path[dir.length] = 0x2f;
+        packed.copy(path, dir.length + slash, pos, end);
+        pos = end + 1;
+        const kind = kinds[i++];
+        return { path, dir: kind === 1 || (kind === 2 && isDirPath(path)) };
+      },
+    };
+  }
   const ents = readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
   const pairs = ents.map((e) => ({ name: e.name, dir: isDirEntry(dir, e) }));
   pairs.sort((a, b) => Buffer.compare(a.name, b.name));
-  return { dir, names: pairs.map((p) => p.name), dirs: pairs.map((p) => p.dir), idx: 0 };
+  let i = 0;
+  return {
+    next() {
+      if (i >= pairs.length) return null;
+      const p = pairs[i++];
+      return { path: joinPath(dir, p.name), dir: p.dir };
+    },
+  };
 }
 
 /**
@@ -80,15 +131,14 @@ export function* walk(roots: Buffer[], excluded: (path: Buffer) => boolean): Gen
       yield { path: root };
     }
     while (stack.length > 0) {
-      const f = stack[stack.length - 1];
-      if (f.idx >= f.names.length) {
+      const n = stack[stack.length - 1].next();
+      if (!n) {
         stack.pop();
         continue;
       }
-      const i = f.idx++;
-      const child = joinPath(f.dir, f.names[i]);
+      const child = n.path;
       if (excluded(child)) continue;
-      if (f.dirs[i]) {
+      if (n.dir) {
         const error = enter(child);
         yield error ? { path: child, error } : { path: child };
       } else {

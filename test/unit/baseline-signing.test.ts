@@ -19,9 +19,10 @@ import { spawn } from 'node:child_process';
 import { checkBaseline, initBaseline, updateBaseline, verifyBaseline } from '../../src/baseline/engine.js';
 import { keyId, keygen, loadPrivateKey, signDigest } from '../../src/baseline/signing.js';
 import { BaselineStore, type VersionRow } from '../../src/baseline/store.js';
-import { versionDigest } from '../../src/baseline/canonical.js';
+import { hashRow, versionDigest } from '../../src/baseline/canonical.js';
+import type { StoredRow } from '../../src/baseline/record.js';
 import { encodeEntry } from '../../src/baseline/record.js';
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { loadSettings } from '../../src/baseline/config.js';
 import { isBulwarkError } from '../../src/common/errors.js';
 import { testSettings } from '../helpers/baseline-tree.js';
@@ -189,4 +190,30 @@ test('a second writer is refused while one holds the store, and a dead writer do
   const u = await updateBaseline({ settings, all: true, packages: false });
   assert.equal(u.newVersion?.id, 2);
   assert.equal(existsSync(`${settings.dbFile}.lock`), false);
+});
+
+test('the row digest is the documented length-prefixed form, for any size and package name', () => {
+  // The format signed versions rest on: per field 0x01, u32 big-endian length, bytes; null as
+  // five zero bytes. Written out here independently of hashRow.
+  const field = (b: Buffer | null): Buffer => {
+    if (b === null) return Buffer.alloc(5);
+    const len = Buffer.alloc(5);
+    len[0] = 1;
+    len.writeUInt32BE(b.length, 1);
+    return Buffer.concat([len, b]);
+  };
+  const rows: StoredRow[] = [
+    { key: Buffer.from('\0etc\0passwd'), rec: Buffer.from([1, 2, 3]), pkg: 'base-passwd' },
+    { key: Buffer.from('\0usr\0lib\0x'), rec: Buffer.alloc(0), pkg: null },
+    { key: Buffer.alloc(9000, 0x61), rec: Buffer.alloc(20_000, 7), pkg: 'paquet-é' },
+    { key: Buffer.from('\0a'), rec: Buffer.from([9]), pkg: '' },
+  ];
+  for (const r of rows) {
+    const h = createHash('sha256');
+    hashRow(h, r);
+    const want = createHash('sha256')
+      .update(Buffer.concat([field(r.key), field(r.rec), field(r.pkg === null ? null : Buffer.from(r.pkg))]))
+      .digest('hex');
+    assert.equal(h.digest('hex'), want, `row ${r.key.length}/${r.rec.length}/${String(r.pkg)}`);
+  }
 });
