@@ -197,6 +197,17 @@ export async function initBaseline(
     const elapsed = timed();
     const writer = digestingWriter(store, id);
     const problems: Entry[] = [];
+    // While the hash workers start (the main thread has nothing else to do then): the versions
+    // this one will push out of the kept history are pruned now rather than after the scan (the
+    // current version is always kept), and the package database is loaded.
+    setImmediate(() => {
+      try {
+        store.prune(s.keep - 1);
+        pm?.ownerOfKey(Buffer.from([0]));
+      } catch {
+        // Only a head start: seal() prunes again and the first lookup loads, and they report.
+      }
+    });
     for await (const batch of scanOf(o, scope, s.digests, stats))
       for (const r of batch) {
         if (recordHasProblem(r.rec)) problems.push(decodeEntry(r.key, r.rec));
