@@ -18,7 +18,14 @@ import { scanRows, type ScanProgress } from './scan.js';
 import type { FullReason, JournalAgent } from './since-last.js';
 import type { Target } from './targets.js';
 import { walkTargets } from './walk.js';
-import { decodeEntry, recordHasProblem, recordLinks, type Row, type StoredRow } from './record.js';
+import {
+  decodeEntry,
+  recordHasProblem,
+  recordLinks,
+  recordType,
+  type Row,
+  type StoredRow,
+} from './record.js';
 import { excludeMatcher, normaliseRoots, policyScope } from './scope.js';
 import { keyId, loadPrivateKey, loadPublicKey, signDigest, verifyDigest } from './signing.js';
 import { BaselineStore, type AcceptedRow, type VersionRow } from './store.js';
@@ -211,7 +218,7 @@ export async function initBaseline(
     for await (const batch of scanOf(o, scope, s.digests, stats))
       for (const r of batch) {
         if (recordHasProblem(r.rec)) problems.push(decodeEntry(r.key, r.rec));
-        writer.add(r.key, r.rec, pm ? pm.ownerOfKey(r.key) : null);
+        writer.add(r.key, r.rec, pm ? pm.ownerOfKey(r.key, recordType(r.rec)) : null);
       }
     writer.flush();
     stats.seconds = elapsed();

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadNative } from './native.js';
 import { readEntry, type ReadContext } from './read-entry.js';
 import { encodeEntry } from './record.js';
+import { unpackPaths } from './hash-worker-paths.js';
 import type { DigestAlgo } from './types.js';
 
 export interface WorkerInit {
@@ -16,7 +17,8 @@ export interface WorkerInit {
 
 export interface BatchRequest {
   id: number;
-  paths: Uint8Array[];
+  /** The paths, each as u32 length and bytes, in one transferred buffer (packPaths). */
+  paths: Uint8Array;
 }
 
 export interface BatchReply {
@@ -38,8 +40,7 @@ const ctx: ReadContext = {
 parentPort?.on('message', (req: BatchRequest) => {
   const parts: Buffer[] = [];
   let bytes = 0;
-  for (const p of req.paths) {
-    const path = Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+  for (const path of unpackPaths(req.paths)) {
     const r = readEntry(path, ctx);
     bytes += r.bytes;
     const key = r.entry ? r.entry.key : Buffer.alloc(0);
@@ -50,10 +51,15 @@ parentPort?.on('message', (req: BatchRequest) => {
     h2.writeUInt32LE(rec.length, 0);
     parts.push(h, key, h2, rec);
   }
-  const packed = Buffer.concat(parts);
-  // A fresh ArrayBuffer of exactly this size, so it can be transferred.
-  const out = new Uint8Array(packed.length);
-  out.set(packed);
+  // A fresh ArrayBuffer of exactly this size (not the pooled slab), so it can be transferred.
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   const reply: BatchReply = { id: req.id, packed: out, bytes };
   parentPort?.postMessage(reply, [out.buffer]);
 });

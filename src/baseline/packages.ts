@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Change, PackageClass } from './types.js';
+import type { Change, EntryType, PackageClass } from './types.js';
 
 export interface PackageOwner {
   pkg: string;
@@ -22,8 +22,11 @@ export interface PackageManager {
    * loading the whole database (a check with a few changes then reads a few small files).
    */
   owner(path: Buffer, hint?: string | null): PackageOwner | null;
-  /** Only the owning package's name, of a store key (path-key.ts): what init records per entry. */
-  ownerOfKey(key: Buffer): string | null;
+  /**
+   * Only the owning package's name, of a store key (path-key.ts): what init records per entry.
+   * `type`, when given, lets a manager that lists only some kinds of entry skip the lookup.
+   */
+  ownerOfKey(key: Buffer, type?: EntryType): string | null;
 }
 
 /** Attributes a package upgrade changes when it replaces a file with the packaged content. */
@@ -200,7 +203,9 @@ export class DpkgManager implements PackageManager {
     return null;
   }
 
-  ownerOfKey(key: Buffer): string | null {
+  ownerOfKey(key: Buffer, type?: EntryType): string | null {
+    // dpkg's md5sums list regular files only (no directories, no symlinks).
+    if (type !== undefined && type !== 'f') return null;
     return this.lookup(key.toString('latin1'))?.pkg ?? null;
   }
 

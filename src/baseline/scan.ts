@@ -4,6 +4,7 @@
 // walker's directory stack, not by the tree size.
 import { cpus } from 'node:os';
 import { WorkerPool } from './worker-pool.js';
+import { packPaths } from './hash-worker-paths.js';
 import { walk, type WalkItem } from './walk.js';
 import { decodeEntry, encodeEntry, recordType, type Row } from './record.js';
 import { loadNative } from './native.js';
@@ -142,7 +143,7 @@ export async function* scanRows(opts: ScanOptions): AsyncGenerator<Row[]> {
         items.push(n.value);
       }
       if (items.length === 0) break;
-      const reply = pool.submit(items.map((i) => i.path));
+      const reply = pool.submit(packPaths(items.map((i) => i.path)));
       reply.then(pump, () => undefined); // errors surface when awaited in order below
       queue.push({ items, reply });
     }

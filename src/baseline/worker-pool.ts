@@ -66,7 +66,8 @@ export class WorkerPool {
     return this.slots.some((s) => s.inFlight < this.maxInFlight);
   }
 
-  submit(paths: Uint8Array[]): Promise<BatchReply> {
+  /** `paths` from packPaths (hash-worker.ts); its buffer is transferred to the worker. */
+  submit(paths: Uint8Array): Promise<BatchReply> {
     if (this.failed) return Promise.reject(this.failed);
     const slot = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
     const id = this.nextId++;
@@ -74,7 +75,7 @@ export class WorkerPool {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { slot, resolve, reject });
       const req: BatchRequest = { id, paths };
-      slot.worker.postMessage(req);
+      slot.worker.postMessage(req, [paths.buffer as ArrayBuffer]);
     });
   }
 

@@ -116,6 +116,10 @@ test('dpkg: merged-/usr aliases resolve both ways', () => {
     assert.equal(scoped.ownerOfKey(pathToKey(Buffer.from('/usr/lib/x86_64-linux-gnu/libc.so.6'))), 'libc6');
     assert.equal(scoped.owner(Buffer.from('/usr/lib/x86_64-linux-gnu/libc.so.6'))?.pkg, 'libc6');
     assert.equal(scoped.ownerOfKey(pathToKey(Buffer.from('/usr/bin/env'))), null, 'outside the scope');
+    // A directory or a symlink is never in dpkg's md5sums: no lookup, no owner.
+    const libc = pathToKey(Buffer.from('/usr/lib/x86_64-linux-gnu/libc.so.6'));
+    assert.equal(scoped.ownerOfKey(libc, 'f'), 'libc6');
+    assert.equal(scoped.ownerOfKey(libc, 'l'), null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
