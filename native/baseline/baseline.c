@@ -36,6 +36,17 @@
  *   Buffer of NUL-terminated names and one kind byte per name: 1 directory, 0 anything else,
  *   2 unknown (DT_UNKNOWN: the caller asks lstat). The walker's listing without a Dirent object
  *   and a Buffer per name.
+ *
+ * dpkgIndex(infoDir: Buffer, prefixes: Buffer[] | null) -> [index, packages: string[]] | errno
+ * dpkgOwner(index, key: Buffer, rootSpelled: boolean) -> package number or -1
+ *   The owners of the files dpkg's *.md5sums list, outside the JS heap (an init asks for every
+ *   file; a Map of tens of thousands of strings cost it more in garbage collection than in
+ *   lookups). Same rules as DpkgManager in packages.ts: a line is "<32 hex>  <path without the
+ *   leading slash>"; with prefixes (both merged-/usr spellings, relative to '/', no trailing
+ *   slash) only paths at or under one are kept; a path is filed under its /usr spelling
+ *   ("lib/x" as "usr/lib/x") as a store key (NUL for '/', leading NUL), with one slot per
+ *   spelling (the last listing in each wins); a lookup takes the slot of the key's own spelling,
+ *   else the other. The package name drops a ":arch" suffix.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,6 +55,7 @@
 #include <node_api.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -533,11 +545,294 @@ static napi_value list_dir(napi_env env, napi_callback_info info) {
   return r;
 }
 
+static const char *const MERGED_DIRS[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
+
+/* "lib/x" and the like: the first component is a merged-/usr directory. */
+static int root_spelled(const char *rel, size_t len) {
+  for (size_t i = 0; i < sizeof MERGED_DIRS / sizeof MERGED_DIRS[0]; i++) {
+    size_t d = strlen(MERGED_DIRS[i]);
+    if (len > d && rel[d] == '/' && !memcmp(rel, MERGED_DIRS[i], d)) return 1;
+  }
+  return 0;
+}
+
+struct dpkg_ent {
+  uint32_t off, len; /* key bytes in the arena */
+  int32_t pkg;
+  uint32_t seq; /* listing order: the last listing of a spelling wins */
+  unsigned char root;
+};
+
+struct dpkg_index {
+  char *arena;
+  struct dpkg_ent *ents; /* unique keys, sorted; pkg = /usr-spelling slot */
+  int32_t *root_pkg;     /* root-spelling slot per key, -1 when none */
+  size_t n;
+};
+
+static int cmp_ent(const void *a, const void *b, void *arena_p) {
+  const struct dpkg_ent *x = a, *y = b;
+  const char *arena = arena_p;
+  size_t n = x->len < y->len ? x->len : y->len;
+  int c = memcmp(arena + x->off, arena + y->off, n);
+  if (c) return c;
+  if (x->len != y->len) return x->len < y->len ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void dpkg_free(napi_env env, void *data, void *hint) {
+  struct dpkg_index *ix = data;
+  free(ix->arena);
+  free(ix->ents);
+  free(ix->root_pkg);
+  free(ix);
+}
+
+static char *read_all(int dfd, const char *name, size_t *len) {
+  int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return NULL;
+  struct stat st;
+  char *buf = NULL;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (buf = malloc((size_t)st.st_size + 1))) {
+    size_t got = 0;
+    ssize_t r;
+    while (got < (size_t)st.st_size && (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0) got += (size_t)r;
+    *len = got;
+  }
+  close(fd);
+  return buf;
+}
+
+static napi_value dpkg_index(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], r;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "dpkgIndex(infoDir, prefixes)");
+    return NULL;
+  }
+  char *dir = path_arg(env, argv[0]);
+  if (!dir) return NULL;
+  /* Prefixes, relative to '/': none (null) keeps every path. */
+  bool has_prefixes = false;
+  napi_valuetype t;
+  CHECK(napi_typeof(env, argv[1], &t));
+  uint32_t npre = 0;
+  char **pre = NULL;
+  size_t *prelen = NULL;
+  if (t != napi_null && t != napi_undefined) {
+    has_prefixes = true;
+    CHECK(napi_get_array_length(env, argv[1], &npre));
+    pre = calloc(npre + 1, sizeof *pre);
+    prelen = calloc(npre + 1, sizeof *prelen);
+    for (uint32_t i = 0; pre && prelen && i < npre; i++) {
+      napi_value v;
+      void *d;
+      size_t l;
+      CHECK(napi_get_element(env, argv[1], i, &v));
+      CHECK(napi_get_buffer_info(env, v, &d, &l));
+      pre[i] = malloc(l + 1);
+      if (pre[i]) memcpy(pre[i], d, l), pre[i][l] = 0, prelen[i] = l;
+    }
+  }
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  free(dir);
+  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (!d) {
+    int err = errno;
+    if (dfd >= 0) close(dfd);
+    for (uint32_t i = 0; pre && i < npre; i++) free(pre[i]);
+    free(pre);
+    free(prelen);
+    CHECK(napi_create_int32(env, err ? err : ENOENT, &r));
+    return r;
+  }
+  size_t acap = 1 << 20, aused = 0, ecap = 4096, n = 0;
+  char *arena = malloc(acap);
+  struct dpkg_ent *ents = malloc(ecap * sizeof *ents);
+  napi_value names;
+  CHECK(napi_create_array(env, &names));
+  uint32_t npkg = 0;
+  int oom = !arena || !ents;
+  /* The lists in name order (strcmp), as Node's readdir gives them to packages.ts: within one
+   * spelling the last listing wins, so both must read them in the same order. */
+  size_t nf = 0, fcap = 1024;
+  char **files = malloc(fcap * sizeof *files);
+  struct dirent *de;
+  while (files && (de = readdir(d))) {
+    size_t fl = strlen(de->d_name);
+    if (fl <= 8 || strcmp(de->d_name + fl - 8, ".md5sums")) continue;
+    if (nf == fcap) {
+      char **nfp = realloc(files, (fcap *= 2) * sizeof *files);
+      if (!nfp) break;
+      files = nfp;
+    }
+    if (!(files[nf] = strdup(de->d_name))) break;
+    nf++;
+  }
+  if (!files) oom = 1;
+  else qsort(files, nf, sizeof *files, cmp_str);
+  for (size_t fi = 0; !oom && fi < nf; fi++) {
+    const char *fname = files[fi];
+    size_t fl = strlen(fname);
+    size_t tlen = 0;
+    char *text = read_all(dirfd(d), fname, &tlen);
+    if (!text) continue; /* unreadable: as if the package listed nothing */
+    /* The package name: the file name without ".md5sums" and without a ":arch" suffix. */
+    size_t pl = fl - 8;
+    char *colon = memchr(fname, ':', pl);
+    for (char *c = colon; c; c = memchr(c + 1, ':', pl - (size_t)(c + 1 - fname))) colon = c;
+    if (colon) pl = (size_t)(colon - fname);
+    napi_value pn;
+    CHECK(napi_create_string_latin1(env, fname, pl, &pn));
+    CHECK(napi_set_element(env, names, npkg, pn));
+    int32_t pkg = (int32_t)npkg++;
+    for (size_t i = 0; i < tlen && !oom;) {
+      char *nl = memchr(text + i, '\n', tlen - i);
+      size_t j = nl ? (size_t)(nl - text) : tlen;
+      if (j - i > 34) {
+        const char *rel = text + i + 34;
+        size_t rl = j - i - 34;
+        int keep = !has_prefixes;
+        for (uint32_t k = 0; !keep && k < npre; k++) {
+          if (!pre[k]) continue;
+          size_t l = prelen[k];
+          keep = rl >= l && !memcmp(rel, pre[k], l) && (rl == l || rel[l] == '/');
+        }
+        if (keep) {
+          unsigned char root = (unsigned char)root_spelled(rel, rl);
+          size_t kl = 1 + (root ? 4 : 0) + rl;
+          if (aused + kl > acap) {
+            while (aused + kl > acap) acap *= 2;
+            char *a = realloc(arena, acap);
+            if (!a) {
+              oom = 1;
+              break;
+            }
+            arena = a;
+          }
+          if (n == ecap) {
+            struct dpkg_ent *ne = realloc(ents, (ecap *= 2) * sizeof *ents);
+            if (!ne) {
+              oom = 1;
+              break;
+            }
+            ents = ne;
+          }
+          char *k = arena + aused;
+          *k++ = 0;
+          if (root) memcpy(k, "usr", 3), k[3] = 0, k += 4;
+          for (size_t q = 0; q < rl; q++) k[q] = rel[q] == '/' ? 0 : rel[q];
+          ents[n] = (struct dpkg_ent){(uint32_t)aused, (uint32_t)kl, pkg, (uint32_t)n, root};
+          aused += kl;
+          n++;
+        }
+      }
+      i = j + 1;
+    }
+    free(text);
+  }
+  for (size_t fi = 0; files && fi < nf; fi++) free(files[fi]);
+  free(files);
+  closedir(d);
+  for (uint32_t i = 0; pre && i < npre; i++) free(pre[i]);
+  free(pre);
+  free(prelen);
+  struct dpkg_index *ix = calloc(1, sizeof *ix);
+  int32_t *root_pkg = malloc((n ? n : 1) * sizeof *root_pkg);
+  if (oom || !ix || !root_pkg) {
+    free(arena);
+    free(ents);
+    free(ix);
+    free(root_pkg);
+    CHECK(napi_create_int32(env, ENOMEM, &r));
+    return r;
+  }
+  /* Sort by key, then listing order; keep one entry per key with a slot per spelling. */
+  qsort_r(ents, n, sizeof *ents, cmp_ent, arena);
+  size_t u = 0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    int32_t usr = -1, rootp = -1;
+    for (; j < n && ents[j].len == ents[i].len && !memcmp(arena + ents[j].off, arena + ents[i].off, ents[i].len); j++) {
+      if (ents[j].root) rootp = ents[j].pkg;
+      else usr = ents[j].pkg;
+    }
+    ents[u] = ents[i];
+    ents[u].pkg = usr;
+    root_pkg[u] = rootp;
+    u++;
+    i = j;
+  }
+  ix->arena = arena;
+  ix->ents = ents;
+  ix->root_pkg = root_pkg;
+  ix->n = u;
+  napi_value ext;
+  CHECK(napi_create_external(env, ix, dpkg_free, NULL, &ext));
+  CHECK(napi_create_array_with_length(env, 2, &r));
+  CHECK(napi_set_element(env, r, 0, ext));
+  CHECK(napi_set_element(env, r, 1, names));
+  return r;
+}
+
+static napi_value dpkg_owner(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], r;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "dpkgOwner(index, key, rootSpelled)");
+    return NULL;
+  }
+  struct dpkg_index *ix;
+  void *kd;
+  size_t kl;
+  bool root;
+  CHECK(napi_get_value_external(env, argv[0], (void **)&ix));
+  CHECK(napi_get_buffer_info(env, argv[1], &kd, &kl));
+  CHECK(napi_get_value_bool(env, argv[2], &root));
+  /* The /usr spelling of a root-spelled key: "\0lib\0x" -> "\0usr\0lib\0x". */
+  char stackbuf[512];
+  char *key = kd;
+  size_t len = kl;
+  char *heap = NULL;
+  if (root) {
+    len = kl + 4;
+    key = len <= sizeof stackbuf ? stackbuf : (heap = malloc(len));
+    if (!key) {
+      CHECK(napi_create_int32(env, -1, &r));
+      return r;
+    }
+    memcpy(key, "\0usr", 4);
+    memcpy(key + 4, kd, kl);
+  }
+  int32_t pkg = -1;
+  size_t lo = 0, hi = ix->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const struct dpkg_ent *m = &ix->ents[mid];
+    size_t n = m->len < len ? m->len : len;
+    int c = memcmp(ix->arena + m->off, key, n);
+    if (!c) c = m->len < len ? -1 : m->len > len;
+    if (!c) {
+      int32_t own = root ? ix->root_pkg[mid] : m->pkg, other = root ? m->pkg : ix->root_pkg[mid];
+      pkg = own >= 0 ? own : other;
+      break;
+    }
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  free(heap);
+  CHECK(napi_create_int32(env, pkg, &r));
+  return r;
+}
+
 NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
     napi_callback cb;
-  } fns[] = {{"attrs", attrs}, {"lstat", do_lstat}, {"readFile", read_file}, {"listDir", list_dir}};
+  } fns[] = {{"attrs", attrs}, {"lstat", do_lstat}, {"readFile", read_file}, {"listDir", list_dir},
+                 {"dpkgIndex", dpkg_index}, {"dpkgOwner", dpkg_owner}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &fn) != napi_ok) return NULL;

@@ -15,7 +15,14 @@ export interface NativeAttrs {
   readFile?(path: Buffer, algos: number, opts: number, st: BigInt64Array): NativeRead;
   /** A directory's names sorted as bytes, NUL-terminated in one Buffer, and a kind byte each. */
   listDir?(path: Buffer): number | [Buffer, Buffer];
+  /** dpkg's md5sums owners, indexed outside the JS heap (see baseline.c); errno on failure. */
+  dpkgIndex?(infoDir: Buffer, prefixes: Buffer[] | null): number | [DpkgIndex, string[]];
+  /** The package number owning a store key, or -1. */
+  dpkgOwner?(index: DpkgIndex, key: Buffer, rootSpelled: boolean): number;
 }
+
+/** An opaque handle on a native dpkg index (freed with it). */
+export type DpkgIndex = { readonly __brand: 'DpkgIndex' };
 
 /** [stage, errno, scanFlags, noatimeRefused, bytes, nonRegular, digests (bit order), attrs | null] */
 export type NativeRead = [

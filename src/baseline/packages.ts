@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Change, EntryType, PackageClass } from './types.js';
+import { loadNative, type DpkgIndex, type NativeAttrs } from './native.js';
 
 export interface PackageOwner {
   pkg: string;
@@ -56,6 +57,18 @@ function rootSpelled(p: string, from: number, sep: string): boolean {
   return false;
 }
 
+/** rootSpelled() of a store key's bytes ("\0lib\0x"), without making a string of it. */
+function rootSpelledKey(k: Buffer): boolean {
+  const c = k[1];
+  if (c !== 0x62 && c !== 0x73 && c !== 0x6c) return false; // b, s, l
+  for (const d of MERGED_BYTES)
+    if (k.length > d.length + 1 && k[d.length + 1] === 0 && k.subarray(1, d.length + 1).equals(d))
+      return true;
+  return false;
+}
+
+const MERGED_BYTES = MERGED.map((d) => Buffer.from(d));
+
 /** The latin1 text of a path's store key: '/' as NUL (see path-key.ts). */
 function keyText(path: string): string {
   return path.replaceAll('/', '\0');
@@ -88,6 +101,10 @@ export class DpkgManager implements PackageManager {
    * every entry).
    */
   private map: Map<string, Owned> | null = null;
+  /** The owner index init uses, outside the JS heap (native helper); false: not available. */
+  private native:
+    { index: DpkgIndex; packages: string[]; owner: NonNullable<NativeAttrs['dpkgOwner']> } | false | null =
+    null;
   /** One package's md5sums text (latin1), by package name; null: no such list. */
   private lists = new Map<string, string | null>();
   /** The *.md5sums file names of each package (a name may carry an architecture suffix). */
@@ -102,15 +119,35 @@ export class DpkgManager implements PackageManager {
     readonly prefixes: string[] | null = null,
   ) {}
 
+  /** Prefixes in both spellings relative to '/', or null for every path (see wanted()). */
+  private prefixRels(): string[] | null {
+    if (!this.prefixes) return null;
+    const pre = [...new Set(this.prefixes.flatMap((r) => aliases(r === '/' ? '/' : r.replace(/\/+$/, ''))))];
+    return pre.includes('/') ? null : pre.map((r) => r.slice(1));
+  }
+
+  /**
+   * The native owner index (same rules as load(); built once): a Map of tens of thousands of
+   * strings cost an init more in garbage collection and lookups than the scan's own main-thread
+   * work. False when the helper is missing or cannot read the database (load() is used then).
+   */
+  private nativeIndex(): DpkgManager['native'] {
+    if (this.native !== null) return this.native;
+    const n = loadNative();
+    if (!n?.dpkgIndex || !n.dpkgOwner) return (this.native = false);
+    const rels = this.prefixRels();
+    const r = n.dpkgIndex(Buffer.from(this.infoDir), rels && rels.map((x) => Buffer.from(x, 'latin1')));
+    if (typeof r === 'number') return (this.native = false);
+    return (this.native = { index: r[0], packages: r[1], owner: n.dpkgOwner.bind(n) });
+  }
+
   /**
    * Whether the path relative to '/' that starts at `at` in `text` (and ends at a newline or the
    * end) is under the prefixes, in either spelling; null: keep all. Nothing is sliced to decide.
    */
   private wanted(): ((text: string, at: number) => boolean) | null {
-    if (!this.prefixes) return null;
-    const pre = [...new Set(this.prefixes.flatMap((r) => aliases(r === '/' ? '/' : r.replace(/\/+$/, ''))))];
-    if (pre.includes('/')) return null;
-    const rels = pre.map((r) => r.slice(1));
+    const rels = this.prefixRels();
+    if (!rels) return null;
     return (text, at) =>
       rels.some((r) => {
         if (!text.startsWith(r, at)) return false;
@@ -206,6 +243,11 @@ export class DpkgManager implements PackageManager {
   ownerOfKey(key: Buffer, type?: EntryType): string | null {
     // dpkg's md5sums list regular files only (no directories, no symlinks).
     if (type !== undefined && type !== 'f') return null;
+    const nat = this.nativeIndex();
+    if (nat) {
+      const i = nat.owner(nat.index, key, rootSpelledKey(key));
+      return i < 0 ? null : nat.packages[i];
+    }
     return this.lookup(key.toString('latin1'))?.pkg ?? null;
   }
 

@@ -156,3 +156,50 @@ test("dpkg: asking the baseline's package first gives the same owner and digest 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('dpkg: the native owner index init uses agrees with the package database lookup', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-dpkg-index-'));
+  try {
+    const list = (name: string, rels: string[]) =>
+      writeFileSync(join(dir, `${name}.md5sums`), rels.map((r, i) => `${md5(String(i))}  ${r}\n`).join(''));
+    // Both spellings listed by different packages, a path listed twice in one spelling, an
+    // architecture suffix, a line too short to be one, names outside any prefix.
+    list('alpha:amd64', ['usr/sbin/both', 'lib/dup', 'usr/lib/x86_64-linux-gnu/libz.so.1', 'etc/alpha.conf']);
+    list('beta', ['sbin/both', 'usr/lib/dup', 'bin/tool', 'usr/share/doc/beta/README']);
+    list('gamma:i386', ['usr/lib/dup', 'lib/dup', 'short']);
+    writeFileSync(join(dir, 'not-a-list.txt'), `${md5('x')}  usr/bin/ignored\n`);
+    const paths = [
+      '/usr/sbin/both',
+      '/sbin/both',
+      '/usr/lib/dup',
+      '/lib/dup',
+      '/usr/lib/x86_64-linux-gnu/libz.so.1',
+      '/lib/x86_64-linux-gnu/libz.so.1',
+      '/bin/tool',
+      '/usr/bin/tool',
+      '/etc/alpha.conf',
+      '/usr/share/doc/beta/README',
+      '/usr/bin/ignored',
+      '/short',
+      '/usr',
+    ];
+    for (const prefixes of [null, ['/usr/lib', '/usr/sbin'], ['/bin'], ['/']]) {
+      const pm = new DpkgManager(dir, prefixes);
+      const seen: Array<string | null> = [];
+      for (const p of paths) {
+        const own = pm.ownerOfKey(pathToKey(Buffer.from(p)), 'f');
+        seen.push(own);
+        // owner() reads the lists itself (the JS index and the package's own md5sums line).
+        assert.equal(own, pm.owner(Buffer.from(p))?.pkg ?? null, `${p} with ${JSON.stringify(prefixes)}`);
+      }
+      if (prefixes === null) {
+        assert.equal(seen[0], 'alpha', '/usr/sbin/both: its own spelling');
+        assert.equal(seen[1], 'beta', '/sbin/both: its own spelling');
+        assert.equal(seen[7], 'beta', '/usr/bin/tool: through the alias');
+        assert.equal(seen[10], null, 'not a *.md5sums file');
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
