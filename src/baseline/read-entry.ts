@@ -119,20 +119,34 @@ function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? String(e);
 }
 
-function baseEntry(path: Buffer, st: BigIntStats): Entry {
+/** An entry with its stat fields and nothing read yet (attributes and digests to come). */
+function newEntry(
+  key: Buffer,
+  type: EntryType,
+  mode: number,
+  uid: number,
+  gid: number,
+  size: number,
+  mtimeNs: bigint,
+  ctimeNs: bigint,
+  inode: bigint,
+  nlink: number,
+  dev: bigint,
+  rdev: bigint,
+): Entry {
   return {
-    key: pathToKey(path),
-    type: typeOf(st),
-    mode: Number(st.mode & 0o7777n),
-    uid: Number(st.uid),
-    gid: Number(st.gid),
-    size: Number(st.size),
-    mtimeNs: st.mtimeNs,
-    ctimeNs: st.ctimeNs,
-    inode: st.ino,
-    nlink: Number(st.nlink),
-    dev: st.dev,
-    rdev: st.isCharacterDevice() || st.isBlockDevice() ? st.rdev : 0n,
+    key,
+    type,
+    mode,
+    uid,
+    gid,
+    size,
+    mtimeNs,
+    ctimeNs,
+    inode,
+    nlink,
+    dev,
+    rdev,
     target: null,
     xattrs: null,
     acl: null,
@@ -143,6 +157,23 @@ function baseEntry(path: Buffer, st: BigIntStats): Entry {
     error: null,
     scanFlags: 0,
   };
+}
+
+function baseEntry(path: Buffer, st: BigIntStats): Entry {
+  return newEntry(
+    pathToKey(path),
+    typeOf(st),
+    Number(st.mode & 0o7777n),
+    Number(st.uid),
+    Number(st.gid),
+    Number(st.size),
+    st.mtimeNs,
+    st.ctimeNs,
+    st.ino,
+    Number(st.nlink),
+    st.dev,
+    st.isCharacterDevice() || st.isBlockDevice() ? st.rdev : 0n,
+  );
 }
 
 const S_IFMT = 0o170000n;
@@ -159,29 +190,20 @@ const MODE_TYPE = new Map<bigint, EntryType>([
 /** An entry from the native helper's stat array (same fields as baseEntry). */
 function entryOf(path: Buffer, st: BigInt64Array, key: Buffer = pathToKey(path)): Entry {
   const type = MODE_TYPE.get(st[ST.mode] & S_IFMT) ?? 'b';
-  return {
+  return newEntry(
     key,
     type,
-    mode: Number(st[ST.mode] & 0o7777n),
-    uid: Number(st[ST.uid]),
-    gid: Number(st[ST.gid]),
-    size: Number(st[ST.size]),
-    mtimeNs: st[ST.mtime],
-    ctimeNs: st[ST.ctime],
-    inode: BigInt.asUintN(64, st[ST.ino]),
-    nlink: Number(st[ST.nlink]),
-    dev: BigInt.asUintN(64, st[ST.dev]),
-    rdev: type === 'c' || type === 'b' ? BigInt.asUintN(64, st[ST.rdev]) : 0n,
-    target: null,
-    xattrs: null,
-    acl: null,
-    selinux: null,
-    caps: null,
-    flags: -1,
-    digests: {},
-    error: null,
-    scanFlags: 0,
-  };
+    Number(st[ST.mode] & 0o7777n),
+    Number(st[ST.uid]),
+    Number(st[ST.gid]),
+    Number(st[ST.size]),
+    st[ST.mtime],
+    st[ST.ctime],
+    BigInt.asUintN(64, st[ST.ino]),
+    Number(st[ST.nlink]),
+    BigInt.asUintN(64, st[ST.dev]),
+    type === 'c' || type === 'b' ? BigInt.asUintN(64, st[ST.rdev]) : 0n,
+  );
 }
 
 function sameVersion(a: BigIntStats, b: BigIntStats): boolean {
@@ -425,27 +447,5 @@ export function readEntry(path: Buffer, ctx: ReadContext): ReadResult {
 }
 
 function emptyEntry(path: Buffer): Entry {
-  return {
-    key: pathToKey(path),
-    type: 'f',
-    mode: 0,
-    uid: 0,
-    gid: 0,
-    size: 0,
-    mtimeNs: 0n,
-    ctimeNs: 0n,
-    inode: 0n,
-    nlink: 0,
-    dev: 0n,
-    rdev: 0n,
-    target: null,
-    xattrs: null,
-    acl: null,
-    selinux: null,
-    caps: null,
-    flags: -1,
-    digests: {},
-    error: null,
-    scanFlags: 0,
-  };
+  return newEntry(pathToKey(path), 'f', 0, 0, 0, 0, 0n, 0n, 0n, 0, 0n, 0n);
 }

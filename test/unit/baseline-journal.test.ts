@@ -219,14 +219,19 @@ async function saveCheck(stateDir: string, agent: JournalAgent, roots: string[],
   writeState(stateFile(stateDir), { ...st, check: rec.check, fromOffset: rec.fromOffset });
 }
 
-test('planCheck: since-last only with the same epoch, a verified journal and state, no gap, covered scope', async (t) => {
+/** A state directory with a baseline root and a journal writer in it, for planCheck. */
+function planDir(t: { after: (fn: () => void) => void }) {
   const dir = tmp(t);
   const root = join(dir, 'tree');
   mkdirSync(join(dir, 'baseline'), { recursive: true });
   mkdirSync(root);
-  const roots = [root];
   const w = new JournalWriter(join(dir, 'baseline', 'journal.log'));
   t.after(() => void w.close());
+  return { dir, root, roots: [root], w };
+}
+
+test('planCheck: since-last only with the same epoch, a verified journal and state, no gap, covered scope', async (t) => {
+  const { dir, root, roots, w } = planDir(t);
   const plan = (agent: JournalAgent | null) =>
     planCheck({ agent, stateDir: dir, roots, version: 1, versionDigest: 'ab' });
   const code = async (agent: JournalAgent | null) => {
@@ -335,13 +340,7 @@ test('targets: subtree and parent inside the scope, nested ones dropped, exclude
 });
 
 test('planCheck after another check compacted the journal: moved lines are found, dropped ones say so', async (t) => {
-  const dir = tmp(t);
-  const root = join(dir, 'tree');
-  mkdirSync(join(dir, 'baseline'), { recursive: true });
-  mkdirSync(root);
-  const roots = [root];
-  const w = new JournalWriter(join(dir, 'baseline', 'journal.log'));
-  t.after(() => void w.close());
+  const { dir, root, roots, w } = planDir(t);
   w.watch([dir]);
   const agent = agentOf(w, [dir]);
   const plan = () => planCheck({ agent, stateDir: dir, roots, version: 1, versionDigest: 'ab' });
