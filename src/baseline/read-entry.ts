@@ -279,6 +279,21 @@ export interface ReadResult {
 
 const MAX_TRIES = 3;
 
+/** The rest of a non-regular entry: a symlink's target, and the attributes of any of them. */
+function readOther(e: Entry, path: Buffer, ctx: ReadContext): ReadResult {
+  if (e.type === 'l') {
+    try {
+      e.target = readlinkSync(path, { encoding: 'buffer' });
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') return { entry: null, bytes: 0 };
+      e.error = `${errCode(err)} reading link target`;
+    }
+  }
+  const kind = e.type === 'l' ? NATIVE_KIND.symlink : e.type === 'd' ? NATIVE_KIND.dir : NATIVE_KIND.other;
+  applyAttrs(e, ctx, path, -1, kind);
+  return { entry: e, bytes: 0 };
+}
+
 /** Digest algorithms as the native helper's bit mask (bit i: DIGEST_ALGOS[i]). */
 function algoMask(algos: readonly DigestAlgo[]): number {
   let m = 0;
@@ -305,18 +320,7 @@ function readNative(
     return { entry, bytes: 0 };
   }
   const e = entryOf(path, st);
-  if (e.type !== 'f') {
-    if (e.type === 'l') {
-      try {
-        e.target = readlinkSync(path, { encoding: 'buffer' });
-      } catch (err) {
-        if (errCode(err) === 'ENOENT') return { entry: null, bytes: 0 };
-        e.error = `${errCode(err)} reading link target`;
-      }
-      applyAttrs(e, ctx, path, -1, NATIVE_KIND.symlink);
-    } else applyAttrs(e, ctx, path, -1, e.type === 'd' ? NATIVE_KIND.dir : NATIVE_KIND.other);
-    return { entry: e, bytes: 0 };
-  }
+  if (e.type !== 'f') return readOther(e, path, ctx);
   if (knownLink(ctx, linkStat(st))) return undefined;
   const opts = (ctx.noatime && O_NOATIME ? 1 : 0) | (ctx.native && ctx.wantAttrs ? 2 : 0);
   const r: NativeRead = n.readFile(path, algoMask(ctx.algos), opts, st);
@@ -430,20 +434,7 @@ export function readEntry(path: Buffer, ctx: ReadContext): ReadResult {
     }
     return { entry: e, bytes };
   }
-  if (e.type === 'l') {
-    try {
-      e.target = readlinkSync(path, { encoding: 'buffer' });
-    } catch (err) {
-      if (errCode(err) === 'ENOENT') return { entry: null, bytes: 0 };
-      e.error = `${errCode(err)} reading link target`;
-    }
-    applyAttrs(e, ctx, path, -1, NATIVE_KIND.symlink);
-  } else if (e.type === 'd') {
-    applyAttrs(e, ctx, path, -1, NATIVE_KIND.dir);
-  } else {
-    applyAttrs(e, ctx, path, -1, NATIVE_KIND.other);
-  }
-  return { entry: e, bytes };
+  return readOther(e, path, ctx);
 }
 
 function emptyEntry(path: Buffer): Entry {
