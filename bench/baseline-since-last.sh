@@ -108,6 +108,9 @@ PY
   restore
 done
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Since-last checks the agent ran for the CLI, and how long each took inside the agent (ms).
+delegated=$(grep -o '"ms":[0-9]*,"msg":"baseline check --since-last run for a client"' "$work/agent.log" | grep -o '[0-9]*' | tr '\n' ' ' || true)
+echo "run by the agent (ms inside it): ${delegated:-none}"
 
 python3 - "$results" <<'PY'
 import sys, statistics

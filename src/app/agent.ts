@@ -43,6 +43,7 @@ import { sinksConfig } from './sinks-config.js';
 import { AlertBus } from './alert-bus.js';
 import { BaselineRecheck } from './baseline-recheck.js';
 import { JournalHook } from './journal-hook.js';
+import { BaselineDelegate } from './baseline-delegate.js';
 import { WorkloadRegistry, type Workload } from './workloads.js';
 
 /** Longest a denial waits for its workload's `started` message, ms. */
@@ -96,6 +97,8 @@ export class Agent {
   private recheck: BaselineRecheck | null = null;
   /** Change journal for `baseline check --since-last` (docs/baseline.md). */
   private journal: JournalHook | null = null;
+  /** Runs `baseline check --since-last` for the CLI, in this warm process. */
+  private delegate: BaselineDelegate | null = null;
   private deferred: { ev: SensorEvent; until: number }[] = [];
   private deferTimer: NodeJS.Timeout | null = null;
 
@@ -200,6 +203,12 @@ export class Agent {
     }
     // 6. sensors (their events are journalled from the first batch on)
     this.journal = new JournalHook(cfg.stateDir, () => this.selection?.backends ?? [], this.log);
+    this.delegate = new BaselineDelegate({
+      stateDir: cfg.stateDir,
+      ...(cfg.baseline.key ? { keyFile: cfg.baseline.key } : {}),
+      journal: () => this.journal,
+      log: this.log,
+    });
     const probe = probeHost();
     this.landlockAbi = probe.landlock.abi;
     this.selection = await openSensors(
@@ -374,6 +383,8 @@ export class Agent {
       case 'journal':
       case 'journal-check':
         return this.journal ? this.journal.onControl(req) : { ok: false, error: 'the agent is starting' };
+      case 'baseline-check':
+        return this.delegate ? this.delegate.handle(req) : { ok: false, error: 'the agent is starting' };
       case 'register':
         return this.register(req, peer);
       case 'started': {

@@ -1,8 +1,7 @@
 // `bulwark baseline check` and `bulwark baseline update`.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { driftAlerts } from '../baseline/alerts.js';
-import { checkBaseline, updateBaseline, type CheckResult } from '../baseline/engine.js';
+import type { CheckResult } from '../baseline/engine.js';
 import { progressReporter } from '../baseline/progress.js';
 import {
   CHECK_EXIT,
@@ -14,12 +13,17 @@ import {
   versionLine,
   changeJson,
 } from '../baseline/report.js';
-import { policyScope } from '../baseline/scope.js';
 import { displayPath } from '../baseline/path-key.js';
 import { BulwarkError, isBulwarkError, codes } from '../common/errors.js';
 import type { BaselineSettings } from '../baseline/settings.js';
 import { addCommonOptions, printJson, settingsFrom, warn, type CommonFlags } from './baseline-common.js';
-import { agentJournal } from './baseline-journal.js';
+import { agentJournal, delegatedCheck } from './baseline-journal.js';
+
+/**
+ * The scan engine (SQLite, the hash workers' pool), loaded when this process checks: a check the
+ * agent runs for it (--since-last) only prints the result, and should not pay for loading it.
+ */
+const engine = (): Promise<typeof import('../baseline/engine.js')> => import('../baseline/engine.js');
 
 type CheckFlags = CommonFlags & {
   workers?: number;
@@ -30,6 +34,8 @@ type CheckFlags = CommonFlags & {
 };
 
 async function writeAlerts(file: string, r: CheckResult, settings: BaselineSettings): Promise<void> {
+  const { policyScope } = await import('../baseline/scope.js');
+  const { driftAlerts } = await import('../baseline/alerts.js');
   const ruleSet = (await policyScope(settings.policies)).ruleSet;
   const text = driftAlerts(r.changes, { ruleSet })
     .map((a) => JSON.stringify(a))
@@ -90,17 +96,26 @@ export function registerBaselineCheck(baseline: Command): void {
         if (flags.workers !== undefined && !(Number.isInteger(flags.workers) && flags.workers > 0))
           throw new BulwarkError('CLI_USAGE', '--workers takes a positive integer');
         const settings = await settingsFrom(flags);
-        const progress = flags.json ? null : progressReporter('baseline check');
-        const r = await checkBaseline({
-          settings,
-          onWarning: warn,
-          ...(progress ? { onProgress: (p) => progress.update(p) } : {}),
-          ...(flags.workers ? { workers: flags.workers } : {}),
-          packages: flags.packages !== false,
-          sinceLast: flags.sinceLast === true,
-          // Every check records where the agent's journal stood, for the next --since-last.
-          journal: agentJournal(settings.stateDir),
-        });
+        // A running agent does a since-last check in its warm process (a fraction of the time);
+        // when it cannot, this process does, and says why a since-last check did not run.
+        const delegated = flags.sinceLast
+          ? await delegatedCheck(settings, flags.packages !== false, warn)
+          : null;
+        const progress = flags.json || delegated ? null : progressReporter('baseline check');
+        const r =
+          delegated ??
+          (await (
+            await engine()
+          ).checkBaseline({
+            settings,
+            onWarning: warn,
+            ...(progress ? { onProgress: (p) => progress.update(p) } : {}),
+            ...(flags.workers ? { workers: flags.workers } : {}),
+            packages: flags.packages !== false,
+            sinceLast: flags.sinceLast === true,
+            // Every check records where the agent's journal stood, for the next --since-last.
+            journal: agentJournal(settings.stateDir),
+          }));
         progress?.finish();
         if (flags.alertsJson) await writeAlerts(flags.alertsJson, r, settings);
         if (flags.json) printJson(checkJson(r));
@@ -149,7 +164,9 @@ Exit status: 0 a new version was written (or nothing to accept), 1 changes remai
       ) => {
         const settings = await settingsFrom(flags);
         const progress = flags.json ? null : progressReporter('baseline update');
-        const r = await updateBaseline({
+        const r = await (
+          await engine()
+        ).updateBaseline({
           settings,
           onWarning: warn,
           ...(progress ? { onProgress: (p) => progress.update(p) } : {}),

@@ -1,7 +1,6 @@
 // `bulwark baseline keygen` and `bulwark baseline init`.
 import type { Command } from 'commander';
 import { keygen } from '../baseline/signing.js';
-import { initBaseline } from '../baseline/engine.js';
 import { progressReporter } from '../baseline/progress.js';
 import { statsLine, versionJson, versionLine } from '../baseline/report.js';
 import { displayPath, keyToPath } from '../baseline/path-key.js';
@@ -85,6 +84,7 @@ xattrs, POSIX ACLs, SELinux context, file capabilities, chattr flags and the cho
       ) => {
         const settings = await settingsFrom(flags, paths.length === 0);
         const progress = flags.json ? null : progressReporter('baseline init');
+        const { initBaseline } = await import('../baseline/engine.js');
         const r = await initBaseline({
           settings,
           paths,

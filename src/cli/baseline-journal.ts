@@ -6,10 +6,13 @@
 // another user could have put their own program there and answer with a forged position. The
 // journal read is always journalFile(stateDir), whatever file the answer names.
 import { existsSync, lstatSync, statSync } from 'node:fs';
+import { deserialize } from 'node:v8';
 import { dirname } from 'node:path';
 import { request, socketPath } from '../app/control.js';
 import { journalFile } from '../baseline/journal.js';
 import type { AgentJournal, JournalAgent } from '../baseline/since-last.js';
+import type { CheckResult } from '../baseline/engine.js';
+import type { BaselineSettings } from '../baseline/settings.js';
 import { warn as printWarning } from './baseline-common.js';
 
 function mode(m: number): string {
@@ -91,4 +94,33 @@ export function agentJournal(
     },
     warn: onWarning,
   };
+}
+
+/**
+ * A since-last check run by the agent of this state directory (src/app/baseline-delegate.ts),
+ * or null when it is not: no agent or an untrusted socket, another baseline, an error, no answer.
+ * The caller then checks in this process, which reports why a since-last check could not run or
+ * what went wrong in its own words (a tampered store, a missing key).
+ */
+export async function delegatedCheck(
+  settings: BaselineSettings,
+  packages: boolean,
+  onWarning: (code: string, message: string) => void = printWarning,
+): Promise<CheckResult | null> {
+  const sock = socketPath(settings.stateDir);
+  if (!existsSync(sock) || untrustedSocket(sock)) return null;
+  let r;
+  try {
+    r = await request(
+      sock,
+      { op: 'baseline-check', dbFile: settings.dbFile, pubFile: settings.pubFile, packages },
+      30 * 60_000,
+    );
+  } catch {
+    return null;
+  }
+  if (!r.ok || typeof r.result !== 'string') return null;
+  for (const [code, message] of (r.warnings as [string, string][] | undefined) ?? [])
+    onWarning(code, message);
+  return deserialize(Buffer.from(r.result, 'base64')) as CheckResult;
 }

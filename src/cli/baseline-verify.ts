@@ -1,8 +1,6 @@
 // `bulwark baseline verify`, `show` and `export`.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { verifyBaseline } from '../baseline/engine.js';
-import { BaselineStore } from '../baseline/store.js';
 import { displayPath, pathToKey, unescapePath } from '../baseline/path-key.js';
 import { entryJson, nsIso, versionJson, versionLine } from '../baseline/report.js';
 import { showAttribute } from '../baseline/compare.js';
@@ -29,6 +27,7 @@ Exit status: 0 verified, 1 verification failed, 2 usage error, 3 failure (store 
     )
     .action(async (flags: CommonFlags) => {
       const settings = await settingsFrom(flags);
+      const { verifyBaseline } = await import('../baseline/engine.js');
       const r = verifyBaseline({ settings, ...(flags.pubkey ? { pubFile: resolve(flags.pubkey) } : {}) });
       if (flags.json) printJson(r);
       else {
@@ -60,6 +59,7 @@ export function registerBaselineShow(baseline: Command): void {
       .option('--json', 'print the result as JSON'),
   ).action(async (path: string | undefined, flags: CommonFlags & { version?: number }) => {
     const settings = await settingsFrom(flags);
+    const { BaselineStore } = await import('../baseline/store.js');
     const store = BaselineStore.open(settings.dbFile, { readonly: true });
     try {
       const versions = store.versions();
@@ -127,6 +127,7 @@ export function registerBaselineExport(baseline: Command): void {
       .option('--version <id>', 'a version other than the current one', (v) => Number(v)),
   ).action(async (flags: CommonFlags & { version?: number }) => {
     const settings = await settingsFrom(flags);
+    const { BaselineStore } = await import('../baseline/store.js');
     const store = BaselineStore.open(settings.dbFile, { readonly: true });
     try {
       const id = flags.version ?? store.currentId();

@@ -5,7 +5,7 @@
 // --since-last must run full and say why (BW5108); after a gap (helper killed) too (BW5109).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, linkSync } from 'node:fs';
+import { appendFileSync, copyFileSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
 import { IS_ROOT, needKernel } from '../helpers/kernel.js';
 import { execFileSync } from 'node:child_process';
@@ -23,6 +23,7 @@ import type { Change } from '../../src/baseline/types.js';
 
 interface CheckJson {
   mode: string;
+  note?: string;
   fullReason?: { code: string; reason: string };
   sinceLast?: { targets: number; paths: number; content: string };
   stats: { entries: number };
@@ -97,8 +98,10 @@ test('check --since-last re-reads only what the agent journalled and reports wha
   });
   const since = check(state, key, ['--since-last']).j;
   assert.equal(since.mode, 'since-last', JSON.stringify(since.fullReason));
+  assert.match(since.note ?? '', /run by the agent \(pid \d+\)/, 'the running agent did the check');
   const full = check(state, key).j;
   assert.equal(full.mode, 'full');
+  assert.ok(!full.note?.includes('run by the agent'), 'a plain check runs in the CLI');
   assert.deepEqual(verdict(since), verdict(full), 'since-last and full checks report the same');
   assert.deepEqual(mismatches(asChanges(since), expected), []);
   assert.ok(
@@ -110,6 +113,24 @@ test('check --since-last re-reads only what the agent journalled and reports wha
   const again = check(state, key, ['--since-last']).j;
   assert.equal(again.mode, 'since-last');
   assert.deepEqual(verdict(again), verdict(full));
+  // A check against another public key file is not the agent's baseline: the CLI runs it itself.
+  const otherPub = join(dir, 'copy.pub');
+  copyFileSync(key.replace(/\.key$/, '.pub'), otherPub);
+  const own = bulwark([
+    'baseline',
+    'check',
+    '--state-dir',
+    state,
+    '--pubkey',
+    otherPub,
+    '--no-packages',
+    '--json',
+    '--since-last',
+  ]);
+  const ownJ = JSON.parse(own.stdout) as CheckJson;
+  assert.equal(ownJ.mode, 'since-last', own.stderr);
+  assert.ok(!ownJ.note?.includes('run by the agent'), ownJ.note);
+  assert.deepEqual(verdict(ownJ), verdict(full));
 
   // A restart: changes made while no agent ran are in no journal, so the next check runs full.
   await agent.stop();
