@@ -8,6 +8,7 @@
 #   bench/baseline-since-last.sh [SCOPE] [ROUNDS]     default: /usr 5
 #   GEN=N bench/baseline-since-last.sh "" [ROUNDS]      a generated tree of N small files instead
 #   SINCE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"     extra node options for the since-last runs
+#   AGENT_NODE_ARGS="..."                               extra node options for the agent
 #
 # Prints the median wall time of each and the ratio (target: since-last <= 0.05x a full check).
 # Needs root (fanotify, reading SCOPE), GNU time, a built tree (npm run build).
@@ -70,7 +71,8 @@ spec:
 YAML
 # No automatic re-check after a gap: it would compete with the measured checks (a gap still
 # makes --since-last run full, which the round check below reports).
-node dist/cli.js agent --policies "$work/policies" --state-dir "$BULWARK_STATE_DIR" \
+read -r -a agent_node_args <<<"${AGENT_NODE_ARGS:-}"
+node "${agent_node_args[@]}" dist/cli.js agent --policies "$work/policies" --state-dir "$BULWARK_STATE_DIR" \
   --set api.grpc.enabled=false --set api.health.enabled=false --set api.http.enabled=false \
   --set baseline.recheckOnGap=false --set sinks.stdout.enabled=false >"$work/agent.log" 2>&1 &
 agent_pid=$!
