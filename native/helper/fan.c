@@ -112,11 +112,17 @@ static int written_del(uint64_t k)
 }
 
 #define MAXFS 64
+#define MAXMOUNTS 8
 static struct fsent {
 	__kernel_fsid_t fsid;
 	int mount_fd;
 	int stale; /* set by bw_fan_clear, cleared by bw_fan_mark, removed by bw_fan_prune */
 	char path[PATH_MAX];
+	/* Other mounts of the same filesystem that watched trees are reached through (a bind mount):
+	 * a handle resolved through mount_fd is named through the first mark's mount, which can be
+	 * outside every watched tree; handle_path then tries these. */
+	int more_fd[MAXMOUNTS];
+	int nmore;
 } fss[MAXFS];
 static int nfs;
 
@@ -148,6 +154,28 @@ static __kernel_fsid_t fsid_of(const char *path, int *ok)
 	return id;
 }
 
+/* The mount id of an open fd (statx), or -1. */
+static long long mount_id(int fd)
+{
+	struct statx sx;
+	if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID)) return -1;
+	return (long long)sx.stx_mnt_id;
+}
+
+/* Keeps an fd on `path`'s mount when it is another mount of the filesystem than those kept. */
+static void add_mount(struct fsent *f, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long long id = mount_id(fd);
+	int known = id < 0 || id == mount_id(f->mount_fd);
+	for (int m = 0; !known && m < f->nmore; m++) known = id == mount_id(f->more_fd[m]);
+	if (known || f->nmore == MAXMOUNTS) {
+		if (fd >= 0) close(fd);
+		return;
+	}
+	f->more_fd[f->nmore++] = fd;
+}
+
 int bw_fan_mark(const char *path)
 {
 	int ok;
@@ -159,6 +187,7 @@ int bw_fan_mark(const char *path)
 	for (int i = 0; i < nfs; i++)
 		if (!memcmp(&fss[i].fsid, &id, sizeof id)) {
 			fss[i].stale = 0;
+			add_mount(&fss[i], path);
 			return 0;
 		}
 	if (nfs == MAXFS) {
@@ -174,6 +203,7 @@ int bw_fan_mark(const char *path)
 	fss[nfs].fsid = id;
 	fss[nfs].mount_fd = mfd;
 	fss[nfs].stale = 0;
+	fss[nfs].nmore = 0;
 	snprintf(fss[nfs].path, sizeof fss[nfs].path, "%s", path);
 	nfs++;
 	return 0;
@@ -196,6 +226,7 @@ void bw_fan_prune(void)
 		if (fss[i].stale) {
 			fanotify_mark(fan_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM, MASK, AT_FDCWD, fss[i].path);
 			if (fss[i].mount_fd >= 0) close(fss[i].mount_fd);
+			for (int m = 0; m < fss[i].nmore; m++) close(fss[i].more_fd[m]);
 		} else {
 			if (k != i) fss[k] = fss[i];
 			k++;
@@ -260,17 +291,45 @@ static uint32_t hash_bytes(const void *a, size_t n, uint32_t h)
 	return h;
 }
 
-static int mount_fd_for(const __kernel_fsid_t *fsid)
+static struct fsent *fs_for(const __kernel_fsid_t *fsid)
 {
 	for (int i = 0; i < nfs; i++)
-		if (!memcmp(&fss[i].fsid, fsid, sizeof *fsid)) return fss[i].mount_fd;
-	return -1;
+		if (!memcmp(&fss[i].fsid, fsid, sizeof *fsid)) return &fss[i];
+	return NULL;
 }
 
-/* Path of the object a handle names, into out (cap bytes); returns the length or -1. */
+static int mount_fd_for(const __kernel_fsid_t *fsid)
+{
+	struct fsent *f = fs_for(fsid);
+	return f ? f->mount_fd : -1;
+}
+
+static ssize_t handle_path_via(int mfd, struct file_handle *fh, char *out, size_t cap);
+
+/*
+ * Path of the object a handle names, into out (cap bytes); returns the length or -1. Through the
+ * filesystem's first marked mount, or, when that names it outside every watched tree, through
+ * another mount of it that a watched tree is on (a bind mount).
+ */
 static ssize_t handle_path(const __kernel_fsid_t *fsid, struct file_handle *fh, char *out, size_t cap)
 {
-	int mfd = mount_fd_for(fsid);
+	struct fsent *f = fs_for(fsid);
+	if (!f) return -1;
+	ssize_t n = handle_path_via(f->mount_fd, fh, out, cap);
+	if (n < 0 || wanted(out, (size_t)n)) return n;
+	for (int m = 0; m < f->nmore; m++) {
+		char alt[PATH_MAX];
+		ssize_t k = handle_path_via(f->more_fd[m], fh, alt, sizeof alt);
+		if (k > 0 && (size_t)k < cap && wanted(alt, (size_t)k)) {
+			memcpy(out, alt, (size_t)k + 1);
+			return k;
+		}
+	}
+	return n;
+}
+
+static ssize_t handle_path_via(int mfd, struct file_handle *fh, char *out, size_t cap)
+{
 	if (mfd < 0) return -1;
 	int fd = open_by_handle_at(mfd, fh, O_PATH | O_CLOEXEC);
 	if (fd < 0) return -1;

@@ -1,0 +1,57 @@
+// Two watched trees on one filesystem, one reached through a bind mount. The helper resolves a
+// directory it has not cached (here: one moved into the tree, whose cache entries a directory
+// rename drops) through the filesystem's first marked mount; through that mount the directory
+// lies outside every watched tree, so without a second try through the bind mount the change
+// was filtered out and lost without a gap.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { IS_ROOT, needKernel } from '../helpers/kernel.js';
+import { blockPolicy, EventLog, nativeBuilt, ruleSetFrom, tempTree } from '../helpers/sensor.js';
+import { FanotifyBackend } from '../../src/sensor/index.js';
+
+const ready = IS_ROOT && nativeBuilt();
+
+test('a change in a directory moved into a bind-mounted watched tree is named through that mount', async (t) => {
+  if (!needKernel(t, ready, 'needs root (bind mounts, fanotify) and the native build')) return;
+  const base = tempTree('bw-bind-');
+  const src = path.join(base, 'src');
+  const other = path.join(base, 'other');
+  const mnt = path.join(base, 'mnt');
+  const outside = path.join(base, 'outside');
+  for (const d of [src, other, mnt, path.join(outside, 'x', 'sub')]) mkdirSync(d, { recursive: true });
+  execFileSync('mount', ['--bind', src, mnt]);
+  const fan = new FanotifyBackend();
+  const log = new EventLog(fan);
+  t.after(async () => {
+    await fan.close();
+    execFileSync('umount', [mnt]);
+    rmSync(base, { recursive: true, force: true });
+  });
+  await fan.open();
+  // "a-other" sorts first: its tree, on the root mount, is the filesystem's first mark.
+  const policies = [
+    blockPolicy(other, { action: 'Audit' }).replace('name: kernel-test', 'name: a-other'),
+    blockPolicy(mnt, { action: 'Audit' }).replace('name: kernel-test', 'name: z-mnt'),
+  ];
+  await fan.applyRuleSet(ruleSetFrom(policies.join('---\n')));
+  assert.equal(fan.trees.marks[0], other, 'the root mount is marked first');
+  await new Promise((r) => setTimeout(r, 300));
+
+  // Moved in through the root mount (a rename cannot cross mounts), written through the bind.
+  renameSync(path.join(outside, 'x'), path.join(src, 'x'));
+  await new Promise((r) => setTimeout(r, 50));
+  const target = path.join(mnt, 'x', 'sub', 'f');
+  writeFileSync(target, 'written in a directory the helper had not cached\n');
+  const deadline = Date.now() + 5000;
+  while (!log.events.some((e) => e.kind === 'change' && e.path === target) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  const names = log.events.map((e) => (e.kind === 'change' ? e.path : e.kind));
+  assert.ok(
+    log.events.some((e) => e.kind === 'change' && e.path === target),
+    `no change reported for ${target}: ${JSON.stringify(names)}`,
+  );
+  assert.ok(!log.events.some((e) => e.kind === 'gap'), 'no gap');
+});
