@@ -217,3 +217,37 @@ test('the row digest is the documented length-prefixed form, for any size and pa
     assert.equal(h.digest('hex'), want, `row ${r.key.length}/${r.rec.length}/${String(r.pkg)}`);
   }
 });
+
+test('init keeps the rows of the newest `keep` versions; older ones stay as signed history', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-keep-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const tree = join(dir, 'tree');
+  mkdirSync(tree);
+  for (let i = 0; i < 50; i++) writeFileSync(join(tree, `f${i}`), `content ${i}\n`);
+  const settings = testSettings(dir, { keep: 2 });
+  const rowsOf = () => {
+    const db = new Database(settings.dbFile, { readonly: true });
+    try {
+      return db.prepare('SELECT version, count(*) AS n FROM entries GROUP BY version ORDER BY version').all();
+    } finally {
+      db.close();
+    }
+  };
+  for (let i = 0; i < 4; i++)
+    await initBaseline({ settings, paths: [tree], packages: false, ...(i ? { force: true } : {}) });
+  assert.deepEqual(rowsOf(), [
+    { version: 3, n: 51 },
+    { version: 4, n: 51 },
+  ]);
+  const states = () => verifyBaseline({ settings }).versions.map((v) => `${v.id}:${v.state}:${v.ok}`);
+  assert.deepEqual(states(), ['1:pruned:true', '2:pruned:true', '3:signed:true', '4:signed:true']);
+  assert.ok(verifyBaseline({ settings }).ok);
+
+  // One more: the oldest kept version's rows go, its header stays.
+  await initBaseline({ settings, paths: [tree], packages: false, force: true });
+  assert.deepEqual(rowsOf(), [
+    { version: 4, n: 51 },
+    { version: 5, n: 51 },
+  ]);
+  assert.ok(verifyBaseline({ settings }).ok);
+});
