@@ -92,21 +92,23 @@ async function answer(line: string, sock: Socket, handler: ControlHandler): Prom
 export function request(path: string, req: ControlRequest, timeoutMs = 5000): Promise<ControlResponse> {
   return new Promise((resolve, reject) => {
     const sock = createConnection(path);
-    let buf = '';
+    // Chunks are kept as they come and only the newest is searched for the end of the line: an
+    // answer can be a megabyte (a check's result), which string appends would copy over and over.
+    const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       sock.destroy();
       reject(new Error(`no answer from the agent at ${path} within ${timeoutMs} ms`));
     }, timeoutMs);
-    sock.setEncoding('utf8');
     sock.on('connect', () => sock.write(`${JSON.stringify(req)}\n`));
-    sock.on('data', (chunk: string) => {
-      buf += chunk;
-      const nl = buf.indexOf('\n');
+    sock.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      const nl = chunk.indexOf(0x0a);
       if (nl === -1) return;
       clearTimeout(timer);
       sock.end();
+      chunks[chunks.length - 1] = chunk.subarray(0, nl);
       try {
-        resolve(JSON.parse(buf.slice(0, nl)) as ControlResponse);
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as ControlResponse);
       } catch (e) {
         reject(e instanceof Error ? e : new Error(String(e)));
       }
