@@ -74,10 +74,12 @@ export async function prepareCheck(
   };
   const excluded = excludeMatcher(exclude);
   let targets = buildTargets(plan.paths, plan.carried, roots, excluded, children);
-  const siblings = [
-    ...linkSiblings(store, v, targets, new Set(plan.state.links ?? [])),
-    ...outsideLinks(store, v, plan.paths, roots),
+  // One scan of the stored rows for the other names of every inode found either way.
+  const inodes = [
+    ...linkInodes(store, v, targets, new Set(plan.state.links ?? [])),
+    ...outsideInodes(plan.paths, roots),
   ];
+  const siblings = store.keysWithInodes(v.id, inodes).map(keyToPath);
   if (siblings.length)
     targets = buildTargets(plan.paths, [...plan.carried, ...siblings], roots, excluded, children);
   const trustStore = plan.state.store !== '' && plan.state.store === stamp;
@@ -105,8 +107,8 @@ export async function prepareCheck(
  * siblings need no lookup; a name that gained a link since is a journal path, not in `known`, and
  * its lookup finds the older names. This skips a scan of the stored rows in the common case.
  */
-function linkSiblings(store: BaselineStore, v: VersionRow, all: Target[], known: Set<string>): Buffer[] {
-  const inodes: { dev: bigint; ino: bigint }[] = [];
+function linkInodes(store: BaselineStore, v: VersionRow, all: Target[], known: Set<string>): Inode[] {
+  const inodes: Inode[] = [];
   const targets = all.filter((t) => !known.has(t.path.toString('hex')));
   const stored = store.linkInfo(
     v.id,
@@ -115,14 +117,22 @@ function linkSiblings(store: BaselineStore, v: VersionRow, all: Target[], known:
   targets.forEach((t, i) => {
     const old = stored[i];
     if (old && old.type !== 'd' && old.nlink > 1) inodes.push({ dev: old.dev, ino: old.ino });
-    try {
-      const st = lstatSync(t.path, { bigint: true });
-      if (!st.isDirectory() && st.nlink > 1n) inodes.push({ dev: st.dev, ino: st.ino });
-    } catch {
-      // gone: the stored record above is what counts
-    }
+    const now = multiLinked(t.path); // null when gone: the stored record above is what counts
+    if (now) inodes.push(now);
   });
-  return store.keysWithInodes(v.id, inodes).map(keyToPath);
+  return inodes;
+}
+
+type Inode = { dev: bigint; ino: bigint };
+
+/** Device and inode of `path` when it is a non-directory with several links now, else null. */
+function multiLinked(path: Buffer): Inode | null {
+  try {
+    const st = lstatSync(path, { bigint: true });
+    return !st.isDirectory() && st.nlink > 1n ? { dev: st.dev, ino: st.ino } : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -132,22 +142,18 @@ function linkSiblings(store: BaselineStore, v: VersionRow, all: Target[], known:
  * to the baseline's names of its inode, which are re-read. (A link removed again before the check
  * is seen through the link-count change it makes on the remaining names.)
  */
-function outsideLinks(store: BaselineStore, v: VersionRow, paths: Buffer[], roots: string[]): Buffer[] {
+function outsideInodes(paths: Buffer[], roots: string[]): Inode[] {
   const spellings = [...new Set(roots.flatMap((r) => [r, kernelSpelling(r)]))].map((r) =>
     Buffer.from(r).toString('latin1'),
   );
-  const inodes: { dev: bigint; ino: bigint }[] = [];
+  const inodes: Inode[] = [];
   for (const p of paths) {
     const s = p.toString('latin1');
     if (spellings.some((r) => under(s, r))) continue;
-    try {
-      const st = lstatSync(p, { bigint: true });
-      if (!st.isDirectory() && st.nlink > 1n) inodes.push({ dev: st.dev, ino: st.ino });
-    } catch {
-      // gone: see above
-    }
+    const now = multiLinked(p); // null when gone: the link-count change names the other names
+    if (now) inodes.push(now);
   }
-  return store.keysWithInodes(v.id, inodes).map(keyToPath);
+  return inodes;
 }
 
 /**

@@ -210,7 +210,7 @@ export async function initBaseline(
     setImmediate(() => {
       try {
         store.prune(s.keep - 1);
-        pm?.ownerOfKey(Buffer.from([0]));
+        pm?.preload?.();
       } catch {
         // Only a head start: seal() prunes again and the first lookup loads, and they report.
       }

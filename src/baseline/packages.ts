@@ -28,6 +28,8 @@ export interface PackageManager {
    * `type`, when given, lets a manager that lists only some kinds of entry skip the lookup.
    */
   ownerOfKey(key: Buffer, type?: EntryType): string | null;
+  /** Builds what ownerOfKey needs now rather than at the first call (init does it early). */
+  preload?(): void;
 }
 
 /** Attributes a package upgrade changes when it replaces a file with the packaged content. */
@@ -238,6 +240,10 @@ export class DpkgManager implements PackageManager {
         return text.slice(i - 32, i);
     }
     return null;
+  }
+
+  preload(): void {
+    if (!this.nativeIndex()) this.load();
   }
 
   ownerOfKey(key: Buffer, type?: EntryType): string | null {

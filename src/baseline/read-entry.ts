@@ -322,7 +322,7 @@ function readNative(
   const e = entryOf(path, st);
   if (e.type !== 'f') return readOther(e, path, ctx);
   if (knownLink(ctx, linkStat(st))) return undefined;
-  const opts = (ctx.noatime && O_NOATIME ? 1 : 0) | (ctx.native && ctx.wantAttrs ? 2 : 0);
+  const opts = (ctx.noatime && O_NOATIME ? 1 : 0) | (ctx.wantAttrs ? 2 : 0);
   const r: NativeRead = n.readFile(path, algoMask(ctx.algos), opts, st);
   if (r[3]) ctx.noatime = false; // not the owner and not root: O_NOATIME is refused, plain open works
   const [stage, errno, scanFlags, , bytes, nonRegular, digests, attrs] = r;

@@ -412,16 +412,16 @@ export class BaselineStore {
     version: number,
     keys: Buffer[],
   ): ({ type: string; nlink: number; dev: bigint; ino: bigint } | null)[] {
-    // One query for all keys (see rowsIn); rows come back keyed by the hex of their key.
+    // One query for all keys (see rowsIn); each row comes back with the hex key it was asked by.
     const found = new Map<string, Buffer>();
     const rows = this.db
       .prepare(
-        `SELECT hex(e.k), e.rec FROM json_each(?) AS t CROSS JOIN entries AS e
+        `SELECT t.value, e.rec FROM json_each(?) AS t CROSS JOIN entries AS e
          WHERE e.version = ? AND e.k = unhex(t.value)`,
       )
       .raw(true)
       .all(JSON.stringify(keys.map((k) => k.toString('hex'))), version) as [string, Buffer][];
-    for (const [hex, rec] of rows) found.set(hex.toLowerCase(), asBlob(rec));
+    for (const [hex, rec] of rows) found.set(hex, asBlob(rec));
     return keys.map((k) => {
       const r = found.get(k.toString('hex'));
       if (r === undefined) return null;
