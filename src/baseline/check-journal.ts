@@ -102,10 +102,11 @@ export async function prepareCheck(
  * (and a new link changes the link count of the old names). For each target that is, or was at
  * baseline time, a non-directory with more than one link, the baseline's other names of that
  * inode are re-read too.
- * `known`: paths (hex) that had several links at the last check. Every one of them is re-read
- * (carried), and so are all the names that inode had then (each had several links too), so their
- * siblings need no lookup; a name that gained a link since is a journal path, not in `known`, and
- * its lookup finds the older names. This skips a scan of the stored rows in the common case.
+ * `known`: paths (hex) that had a link outside the scope at the last check. Every one of them is
+ * re-read (carried), and so are all the names in the scope that inode had then (all of them are
+ * listed), so their siblings need no lookup; a name that gained a link since is a journal path,
+ * not in `known`, and its lookup finds the older names. This skips a scan of the stored rows in
+ * the common case.
  */
 function linkInodes(store: BaselineStore, v: VersionRow, all: Target[], known: Set<string>): Inode[] {
   const inodes: Inode[] = [];

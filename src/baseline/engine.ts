@@ -21,6 +21,7 @@ import { walkTargets } from './walk.js';
 import {
   decodeEntry,
   recordHasProblem,
+  recordInode,
   recordLinks,
   recordType,
   type Row,
@@ -283,7 +284,10 @@ interface DiffRun {
   problems: Entry[];
   stats: ScanStats;
   counts: CheckCounts;
-  /** Keys of scanned non-directories with more than one link (the next since-last re-reads them). */
+  /**
+   * Keys of scanned non-directories with a name this scan did not see: more links than names read
+   * (the next since-last re-reads them; see exposedLinks).
+   */
   links: Buffer[];
 }
 
@@ -306,7 +310,7 @@ async function diffAgainstDisk(
   const stats: ScanStats = { entries: 0, files: 0, bytes: 0, seconds: 0 };
   const elapsed = timed();
   const changes: Change[] = [];
-  const links: Buffer[] = [];
+  const multi = new Map<string, { nlink: number; keys: Buffer[] }>();
   const problems: Entry[] = [];
   const counts: CheckCounts = {
     added: 0,
@@ -322,7 +326,15 @@ async function diffAgainstDisk(
   try {
     await mergeDiff(oldIt, scanIt, ATTRIBUTES, {
       scanned(r) {
-        if (recordLinks(r.rec) > 1) links.push(r.key);
+        const nlink = recordLinks(r.rec);
+        if (nlink > 1) {
+          const id = recordInode(r.rec);
+          const m = multi.get(id);
+          if (m) {
+            m.keys.push(r.key);
+            m.nlink = nlink;
+          } else multi.set(id, { nlink, keys: [r.key] });
+        }
         if (!recordHasProblem(r.rec)) return;
         const e = decodeEntry(r.key, r.rec);
         problems.push(e);
@@ -368,7 +380,23 @@ async function diffAgainstDisk(
       'BASELINE_TAMPERED',
       `version ${v.id}: content does not match its signed digest (read ${entries} entries, signed ${v.entries}); the store was modified outside Bulwark`,
     );
-  return { v, scope, changes, problems, stats, counts, links };
+  return { v, scope, changes, problems, stats, counts, links: exposedLinks(multi) };
+}
+
+/**
+ * The names of multi-link files that have a name outside what the scan read (more links than
+ * names read), which the next since-last check must re-read every time: a write through that
+ * other name (outside the watched trees) is journalled under it, not under a name in the scope.
+ * An inode whose every link was read needs none of that: a write through any of its names is
+ * journalled under a name in the scope, which leads the next check to all the others (a full
+ * check reads every name in the scope; a since-last check reads all names of the inodes it
+ * touches, see check-journal.ts). A link made outside the watched trees after the check is the
+ * journal's documented blind spot, as it is for a file with one link.
+ */
+function exposedLinks(multi: Map<string, { nlink: number; keys: Buffer[] }>): Buffer[] {
+  const out: Buffer[] = [];
+  for (const { nlink, keys } of multi.values()) if (keys.length < nlink) out.push(...keys);
+  return out;
 }
 
 export interface CheckOptions extends RunOptions {

@@ -114,6 +114,11 @@ export function recordLinks(b: Buffer): number {
   return b[OFF_TYPE] === 0x64 ? 0 : b.readUInt32LE(46);
 }
 
+/** Device and inode of a record as one string key ("dev:ino"), without decoding. */
+export function recordInode(b: Buffer): string {
+  return `${b.readBigUInt64LE(50)}:${b.readBigUInt64LE(38)}`;
+}
+
 /** Whether the record carries an error or scan flags (worth reporting) without decoding. */
 export function recordHasProblem(b: Buffer): boolean {
   return b.readUInt32LE(OFF_SCAN_FLAGS) !== 0 || b.readUInt32LE(FIXED) !== ABSENT;

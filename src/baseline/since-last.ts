@@ -62,8 +62,10 @@ export interface SavedState {
   /** Paths (hex) that differed from the baseline or could not be read fully. */
   paths: string[];
   /**
-   * Paths (hex) of non-directories with more than one link at that check: re-read every time,
-   * since a write through another name (outside the watched trees) names that other path.
+   * Paths (hex) of non-directories that had a link outside the scope at that check (more links
+   * than names read): re-read every time, since a write through that other name (outside the
+   * watched trees) names only that other path. Multi-link files whose every name is in the scope
+   * are not listed: the journal names them when they change.
    */
   links?: string[];
 }

@@ -5,7 +5,7 @@
 // --since-last must run full and say why (BW5108); after a gap (helper killed) too (BW5109).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, linkSync } from 'node:fs';
+import { appendFileSync, copyFileSync, linkSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IS_ROOT, needKernel } from '../helpers/kernel.js';
 import { execFileSync } from 'node:child_process';
@@ -221,4 +221,24 @@ test('a hard link made in a watched tree outside the baseline scope and written 
     `the full check sees it: ${JSON.stringify(full.changes.map((c) => c.path))}`,
   );
   assert.deepEqual(verdict(since), verdict(full), 'since-last and full checks report the same');
+
+  // Only names of files with a link outside the scope are re-read every time (the saved state
+  // lists them): f2 has one there; both names of f1 are in the scope.
+  const saved = (): string[] =>
+    (JSON.parse(readFileSync(join(state, 'baseline', 'since-last.json'), 'utf8')) as { links?: string[] })
+      .links ?? [];
+  const hex = (rel: string): string => pathBuf(tree, rel).toString('hex');
+  assert.deepEqual(saved(), [hex('untouched/f2')]);
+  // A write through one name of f1 is journalled under it, and leads the check to the other.
+  appendFileSync(join(tree, 'untouched/f1-hardlink'), 'written through the second name\n');
+  const since2 = check(state, key, ['--since-last']).j;
+  assert.equal(since2.mode, 'since-last', JSON.stringify(since2.fullReason));
+  assert.deepEqual(saved(), [hex('untouched/f2')]);
+  const full2 = check(state, key).j;
+  for (const name of ['untouched/f1', 'untouched/f1-hardlink'])
+    assert.ok(
+      full2.changes.some((c) => c.path === join(tree, name)),
+      `${name} changed: ${JSON.stringify(full2.changes.map((c) => c.path))}`,
+    );
+  assert.deepEqual(verdict(since2), verdict(full2), 'since-last and full checks report the same');
 });
