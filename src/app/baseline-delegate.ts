@@ -3,12 +3,17 @@
 // a check of a few thousand changed paths costs a fraction of what a fresh process pays to start
 // Node and load the same code (BENCHMARKS.md, "since-last"). Control request:
 //   {op: 'baseline-check', dbFile, pubFile, packages} → {ok, result (v8, base64), warnings}
+//   {op: 'baseline-check', dbFile, pubFile, packages, render: 'json' | 'text'}
+//     → {ok, output (what `baseline check [--json]` prints), exit (its exit bits), warnings}
+// The rendered form lets a client print the result without loading the report code, or decoding
+// a megabyte of serialized result for 1,000 changes (src/cli/quick.ts).
 // The agent checks only its own baseline: the store and public key the client resolved must be
 // the ones the agent's settings name, otherwise the client checks on its own. One check at a
 // time; the result is the engine's CheckResult, exactly as the CLI would have computed it.
 import { serialize } from 'node:v8';
 import type { Logger } from 'pino';
 import { checkBaseline, loadSettings } from '../baseline/index.js';
+import { checkExitCode, checkOutput } from '../baseline/report.js';
 import type { AgentJournal, JournalAgent } from '../baseline/since-last.js';
 import type { ControlRequest, ControlResponse } from './control.js';
 import type { JournalHook } from './journal-hook.js';
@@ -75,6 +80,13 @@ export class BaselineDelegate {
     );
     const by = `run by the agent (pid ${process.pid})`;
     const out = { ...r, note: r.note ? `${r.note}; ${by}` : by };
+    if (req.render === 'json' || req.render === 'text')
+      return {
+        ok: true,
+        output: checkOutput(out, req.render === 'json'),
+        exit: checkExitCode(out),
+        warnings,
+      };
     return { ok: true, result: serialize(out).toString('base64'), warnings };
   }
 }

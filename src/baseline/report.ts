@@ -161,3 +161,16 @@ export function checkJson(r: CheckResult): Record<string, unknown> {
     })),
   };
 }
+
+/** JSON as the CLI prints it: two-space indent, bigints as decimal strings, one newline. */
+export function jsonText(v: unknown): string {
+  return `${JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x), 2)}\n`;
+}
+
+/**
+ * What `baseline check` prints on stdout for a result, `--json` or text: one function for the CLI
+ * and for the agent that renders a since-last check it ran for the CLI (src/app/baseline-delegate.ts).
+ */
+export function checkOutput(r: CheckResult, json: boolean): string {
+  return json ? jsonText(checkJson(r)) : `${checkText(r)}\n`;
+}

@@ -4,15 +4,14 @@
 // /etc/bulwark/bulwark.yaml when it exists (the CLI asks for that when no PATH is given, so a
 // plain `bulwark baseline init` records what the policies protect).
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { formatDiagnostic } from '../common/diagnostic.js';
 import { BulwarkError } from '../common/errors.js';
 import { DEFAULT_CONFIG_FILE, defaultConfig } from '../config/defaults.js';
 import type { LoadConfigResult } from '../config/load.js';
-import { defaultKeyFile, pubFileFor } from './signing.js';
+import { storeLocation } from './locations.js';
 import { DIGEST_ALGOS, type DigestAlgo } from './types.js';
 
-export const DEFAULT_STATE_DIR = '/var/lib/bulwark';
+export { DEFAULT_STATE_DIR } from './locations.js';
 
 export interface BaselineSettings {
   stateDir: string;
@@ -80,19 +79,19 @@ export function settingsFromConfig(
   if (errors.length) throw new BulwarkError('BASELINE_BAD_CONFIG', errors.map(formatDiagnostic).join('\n'));
   const cfg = r.config;
   const b = cfg.baseline;
-  const stateDir = resolve(
-    flags.stateDir ?? process.env.BULWARK_STATE_DIR ?? (r.file ? cfg.stateDir : DEFAULT_STATE_DIR),
-  );
-  const keyFile = resolve(flags.key ?? (b.key || defaultKeyFile()));
+  const loc = storeLocation({
+    ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
+    ...(flags.key ? { key: flags.key } : {}),
+    ...(flags.pubkey ? { pubkey: flags.pubkey } : {}),
+    ...(r.file ? { configStateDir: cfg.stateDir } : {}),
+    configKey: b.key,
+  });
   // The agent's policy directory counts only when it exists (a fresh host has none).
   const policies = r.file
     ? [...(existsSync(cfg.policyDir) ? [cfg.policyDir] : []), ...cfg.policies, ...(flags.policies ?? [])]
     : [...(flags.policies ?? [])];
   return {
-    stateDir,
-    dbFile: join(stateDir, 'baseline', 'baseline.db'),
-    keyFile,
-    pubFile: resolve(flags.pubkey ?? pubFileFor(keyFile)),
+    ...loc,
     paths: r.file ? [...b.paths] : [],
     exclude: [...(r.file ? b.exclude : []), ...(flags.exclude ?? [])],
     policies,

@@ -12,19 +12,12 @@ import {
 } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { BulwarkError } from '../common/errors.js';
 
-export const DEFAULT_KEY_DIR = '/etc/bulwark/keys';
-export const KEY_NAME = 'baseline-signing.key';
+import { pubFileFor } from './locations.js';
 
-export function defaultKeyFile(): string {
-  return join(process.env.BULWARK_KEY_DIR ?? DEFAULT_KEY_DIR, KEY_NAME);
-}
-
-export function pubFileFor(keyFile: string): string {
-  return keyFile.replace(/\.key$/, '') + '.pub';
-}
+export { DEFAULT_KEY_DIR, KEY_NAME, defaultKeyFile, pubFileFor } from './locations.js';
 
 /** Short stable id of a public key: first 16 hex digits of SHA-256 over its SPKI DER. */
 export function keyId(pub: KeyObject): string {

@@ -7,8 +7,7 @@ import {
   CHECK_EXIT,
   CHECK_EXIT_HELP,
   checkExitCode,
-  checkJson,
-  checkText,
+  checkOutput,
   versionJson,
   versionLine,
   changeJson,
@@ -118,8 +117,7 @@ export function registerBaselineCheck(baseline: Command): void {
           }));
         progress?.finish();
         if (flags.alertsJson) await writeAlerts(flags.alertsJson, r, settings);
-        if (flags.json) printJson(checkJson(r));
-        else if (flags.alertsJson !== '-') process.stdout.write(`${checkText(r)}\n`);
+        if (flags.json || flags.alertsJson !== '-') process.stdout.write(checkOutput(r, flags.json === true));
         code = checkExitCode(r);
       } catch (e) {
         code = failCheck(e);

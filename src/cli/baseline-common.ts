@@ -1,5 +1,6 @@
 // Helpers shared by the `bulwark baseline` subcommands: common options, settings, output.
 import type { Command } from 'commander';
+import { jsonText } from '../baseline/report.js';
 import { loadSettingsLazy, type BaselineSettings } from '../baseline/settings.js';
 
 /** Options every baseline subcommand shares. */
@@ -51,12 +52,8 @@ export function settingsFrom(
   });
 }
 
-export function warn(code: string, message: string): void {
-  process.stderr.write(`bulwark: warning ${code} ${message}\n`);
-}
+export { warn } from './warn.js';
 
 export function printJson(v: unknown): void {
-  process.stdout.write(
-    `${JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x), 2)}\n`,
-  );
+  process.stdout.write(jsonText(v));
 }

@@ -1,52 +1,16 @@
 // `baseline check` talks to the running agent about its change journal over the control socket
-// (src/app/journal-hook.ts); the baseline stage sees only the JournalAgent interface.
-//
-// Whoever listens on `<state-dir>/agent.sock` is trusted only if the socket and its directory
-// belong to root or to the user running the check and nobody else can write them: otherwise
-// another user could have put their own program there and answer with a forged position. The
-// journal read is always journalFile(stateDir), whatever file the answer names.
-import { existsSync, lstatSync, statSync } from 'node:fs';
+// (src/app/journal-hook.ts); the baseline stage sees only the JournalAgent interface. The socket
+// is used only when it can be trusted (agent-socket.ts), and the journal read is always
+// journalFile(stateDir), whatever file the answer names.
+import { existsSync } from 'node:fs';
 import { deserialize } from 'node:v8';
-import { dirname } from 'node:path';
 import { request, socketPath } from '../app/control.js';
 import { journalFile } from '../baseline/journal.js';
 import type { AgentJournal, JournalAgent } from '../baseline/since-last.js';
 import type { CheckResult } from '../baseline/engine.js';
 import type { BaselineSettings } from '../baseline/settings.js';
-import { warn as printWarning } from './baseline-common.js';
-
-function mode(m: number): string {
-  return (m & 0o7777).toString(8).padStart(4, '0');
-}
-
-/** Why the socket at `sock` (and its directory) cannot be trusted, or null. */
-export function untrustedSocket(sock: string): string | null {
-  const owners = [...new Set([0, process.geteuid?.() ?? 0])];
-  const who = owners.join(' or ');
-  const dir = dirname(sock);
-  let d;
-  try {
-    d = statSync(dir);
-  } catch (e) {
-    return `cannot inspect ${dir}: ${(e as Error).message}`;
-  }
-  if (!owners.includes(d.uid))
-    return `the directory ${dir} of the agent's socket is owned by uid ${d.uid}, not ${who}`;
-  if (d.mode & 0o022)
-    return `the directory ${dir} of the agent's socket is writable by group or others (mode ${mode(d.mode)}; chmod 0700 ${dir})`;
-  let s;
-  try {
-    s = lstatSync(sock);
-  } catch (e) {
-    return `cannot inspect ${sock}: ${(e as Error).message}`;
-  }
-  if (s.isSymbolicLink()) return `the agent's socket ${sock} is a symbolic link`;
-  if (!s.isSocket()) return `${sock} is not a socket`;
-  if (!owners.includes(s.uid)) return `the agent's socket ${sock} is owned by uid ${s.uid}, not ${who}`;
-  if (s.mode & 0o022)
-    return `the agent's socket ${sock} is writable by group or others (mode ${mode(s.mode)}; the agent makes it 0600)`;
-  return null;
-}
+import { askAgent, untrustedSocket } from './agent-socket.js';
+import { warn as printWarning } from './warn.js';
 
 /**
  * The agent of this state directory, as a JournalAgent (it may turn out not to answer).
@@ -107,20 +71,7 @@ export async function delegatedCheck(
   packages: boolean,
   onWarning: (code: string, message: string) => void = printWarning,
 ): Promise<CheckResult | null> {
-  const sock = socketPath(settings.stateDir);
-  if (!existsSync(sock) || untrustedSocket(sock)) return null;
-  let r;
-  try {
-    r = await request(
-      sock,
-      { op: 'baseline-check', dbFile: settings.dbFile, pubFile: settings.pubFile, packages },
-      30 * 60_000,
-    );
-  } catch {
-    return null;
-  }
-  if (!r.ok || typeof r.result !== 'string') return null;
-  for (const [code, message] of (r.warnings as [string, string][] | undefined) ?? [])
-    onWarning(code, message);
+  const r = await askAgent(settings, packages, undefined, onWarning);
+  if (!r || typeof r.result !== 'string') return null;
   return deserialize(Buffer.from(r.result, 'base64')) as CheckResult;
 }

@@ -241,4 +241,17 @@ test('a hard link made in a watched tree outside the baseline scope and written 
       `${name} changed: ${JSON.stringify(full2.changes.map((c) => c.path))}`,
     );
   assert.deepEqual(verdict(since2), verdict(full2), 'since-last and full checks report the same');
+
+  // The same check through the command's own parser (--workers is not a form the quick path
+  // takes: the agent's result comes back whole and is printed here), and as text.
+  const parsed = check(state, key, ['--since-last', '--workers', '1']).j;
+  assert.equal(parsed.mode, 'since-last');
+  assert.match(parsed.note ?? '', /run by the agent \(pid \d+\)/);
+  assert.deepEqual(verdict(parsed), verdict(full2));
+  const base = ['baseline', 'check', '--state-dir', state, '--pubkey', key.replace(/\.key$/, '.pub')];
+  const text = bulwark([...base, '--no-packages', '--since-last']);
+  assert.equal(text.code, full2.exit, text.stderr);
+  assert.match(text.stdout, /run by the agent \(pid \d+\)/);
+  for (const name of ['untouched/f1', 'untouched/f1-hardlink'])
+    assert.ok(text.stdout.includes(join(tree, name)), `${name} in the text report:\n${text.stdout}`);
 });

@@ -1,0 +1,75 @@
+// The quick since-last path (src/cli/quick.ts) takes only the plain forms of the command; every
+// other form goes to commander, which parses it and reports usage errors as it always did.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { quickFlags } from '../../src/cli/quick.js';
+import { storeLocation } from '../../src/baseline/locations.js';
+
+test('the plain forms of baseline check --since-last are taken, with their values', () => {
+  assert.deepEqual(quickFlags(['baseline', 'check', '--since-last']), { json: false, packages: true });
+  assert.deepEqual(
+    quickFlags([
+      'baseline',
+      'check',
+      '--json',
+      '--state-dir',
+      '/s',
+      '--since-last',
+      '--pubkey=/k.pub',
+      '--no-packages',
+    ]),
+    { json: true, packages: false, stateDir: '/s', pubkey: '/k.pub' },
+  );
+});
+
+test('anything else is left to the command parser', () => {
+  const other = [
+    ['baseline', 'check'], // not since-last
+    ['baseline', 'check', '--json'],
+    ['baseline', 'update', '--since-last'],
+    ['baseline', 'check', '--since-last', '--alerts-json', '-'],
+    ['baseline', 'check', '--since-last', '--config', 'b.yaml'],
+    ['baseline', 'check', '--since-last', '--workers', '1'],
+    ['baseline', 'check', '--since-last', '--help'],
+    ['baseline', 'check', '--since-last', 'extra'],
+    ['baseline', 'check', '--since-last', '--json', '--json'], // duplicated
+    ['baseline', 'check', '--since-last', '--state-dir'], // value missing
+    ['baseline', 'check', '--since-last', '--state-dir', '--json'], // value looks like an option
+    ['baseline', 'check', '--since-last', '--state-dir='],
+    ['baseline', 'check', '--since-last=yes'],
+  ];
+  for (const argv of other) assert.equal(quickFlags(argv), null, argv.join(' '));
+});
+
+test('the store and key it asks the agent about are the ones the settings name', async (t) => {
+  const { loadSettingsLazy } = await import('../../src/baseline/settings.js');
+  const env = { state: process.env.BULWARK_STATE_DIR, keys: process.env.BULWARK_KEY_DIR };
+  t.after(() => {
+    for (const [k, v] of [
+      ['BULWARK_STATE_DIR', env.state],
+      ['BULWARK_KEY_DIR', env.keys],
+    ] as const)
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+  });
+  const cases: { stateDir?: string; pubkey?: string }[] = [
+    {},
+    { stateDir: 'rel/state' },
+    { pubkey: 'k.pub' },
+  ];
+  for (const vars of [{}, { BULWARK_STATE_DIR: '/env/state', BULWARK_KEY_DIR: '/env/keys' }]) {
+    delete process.env.BULWARK_STATE_DIR;
+    delete process.env.BULWARK_KEY_DIR;
+    Object.assign(process.env, vars);
+    for (const flags of cases) {
+      // readsConfigFile is false here (no --config; defaults off): the embedded defaults.
+      const s = await loadSettingsLazy({ ...flags });
+      const { stateDir, dbFile, keyFile, pubFile } = s;
+      assert.deepEqual(
+        storeLocation(flags),
+        { stateDir, dbFile, keyFile, pubFile },
+        JSON.stringify([vars, flags]),
+      );
+    }
+  }
+});
