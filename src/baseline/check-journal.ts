@@ -1,7 +1,8 @@
 // The journal side of `baseline check`: before the diff, whether this check can be a since-last
 // check and what it re-reads; after it, the position and differing paths saved for the next one.
 import { versionDigest } from './canonical.js';
-import { lstatSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { briefLstat } from './native.js';
 import { dirname } from 'node:path';
 import { removeQuietly, unsafeDir } from './state-files.js';
 import { keyToPath, pathToKey } from './path-key.js';
@@ -20,6 +21,7 @@ import {
 import { buildTargets, type Target } from './targets.js';
 import { BulwarkError } from '../common/errors.js';
 import type { BaselineStore, VersionRow } from './store.js';
+import { recordDevIno, recordLinks, type StoredRow } from './record.js';
 import type { Change, Entry } from './types.js';
 
 /** Most paths a check saves for the next since-last check; beyond, the next check is full. */
@@ -38,8 +40,8 @@ export interface SinceLastInfo {
 
 export interface CheckPrep {
   position: AgentJournal | null;
-  /** Set for a since-last check. */
-  only?: { targets: Target[]; trustStore: boolean };
+  /** Set for a since-last check; `rows`: the stored rows of the targets, when already read. */
+  only?: { targets: Target[]; trustStore: boolean; rows?: StoredRow[] };
   full?: FullReason;
   info?: SinceLastInfo;
   stamp: string;
@@ -74,18 +76,22 @@ export async function prepareCheck(
   };
   const excluded = excludeMatcher(exclude);
   let targets = buildTargets(plan.paths, plan.carried, roots, excluded, children);
+  // The stored rows of the targets serve the link lookup below and then the diff itself.
+  let rows: StoredRow[] | undefined = [...store.rowsIn(v.id, targets)];
   // One scan of the stored rows for the other names of every inode found either way.
   const inodes = [
-    ...linkInodes(store, v, targets, new Set(plan.state.links ?? [])),
+    ...linkInodes(targets, rows, new Set(plan.state.links ?? [])),
     ...outsideInodes(plan.paths, roots),
   ];
   const siblings = store.keysWithInodes(v.id, inodes).map(keyToPath);
-  if (siblings.length)
+  if (siblings.length) {
     targets = buildTargets(plan.paths, [...plan.carried, ...siblings], roots, excluded, children);
+    rows = undefined;
+  }
   const trustStore = plan.state.store !== '' && plan.state.store === stamp;
   return {
     position: plan.position,
-    only: { targets, trustStore },
+    only: { targets, trustStore, ...(rows ? { rows } : {}) },
     info: {
       epoch: plan.position.epoch,
       journalLines: plan.lines,
@@ -108,19 +114,19 @@ export async function prepareCheck(
  * not in `known`, and its lookup finds the older names. This skips a scan of the stored rows in
  * the common case.
  */
-function linkInodes(store: BaselineStore, v: VersionRow, all: Target[], known: Set<string>): Inode[] {
+function linkInodes(targets: Target[], rows: StoredRow[], known: Set<string>): Inode[] {
   const inodes: Inode[] = [];
-  const targets = all.filter((t) => !known.has(t.path.toString('hex')));
-  const stored = store.linkInfo(
-    v.id,
-    targets.map((t) => t.key),
-  );
-  targets.forEach((t, i) => {
-    const old = stored[i];
-    if (old && old.type !== 'd' && old.nlink > 1) inodes.push({ dev: old.dev, ino: old.ino });
+  // Both are in key order, and a target's own row, if any, comes before the rows below it.
+  let i = 0;
+  for (const t of targets) {
+    while (i < rows.length && Buffer.compare(rows[i].key, t.key) < 0) i++;
+    if (known.has(t.path.toString('hex'))) continue;
+    const rec = i < rows.length && rows[i].key.equals(t.key) ? rows[i].rec : null;
+    // (A record too short to hold them was edited: the diff reports that, BASELINE_TAMPERED.)
+    if (rec && rec.length >= 58 && recordLinks(rec) > 1) inodes.push(recordDevIno(rec));
     const now = multiLinked(t.path); // null when gone: the stored record above is what counts
     if (now) inodes.push(now);
-  });
+  }
   return inodes;
 }
 
@@ -128,12 +134,8 @@ type Inode = { dev: bigint; ino: bigint };
 
 /** Device and inode of `path` when it is a non-directory with several links now, else null. */
 function multiLinked(path: Buffer): Inode | null {
-  try {
-    const st = lstatSync(path, { bigint: true });
-    return !st.isDirectory() && st.nlink > 1n ? { dev: st.dev, ino: st.ino } : null;
-  } catch {
-    return null;
-  }
+  const st = briefLstat(path);
+  return st && !st.dir && st.nlink > 1 ? { dev: st.dev, ino: st.ino } : null;
 }
 
 /**

@@ -300,7 +300,7 @@ async function diffAgainstDisk(
   store: BaselineStore,
   o: RunOptions,
   onPair?: (oldRow: StoredRow | undefined, newRow: Row | undefined, c: Change | undefined) => void,
-  only?: { targets: Target[]; trustStore: boolean },
+  only?: { targets: Target[]; trustStore: boolean; rows?: StoredRow[] },
 ): Promise<DiffRun> {
   const v = trustedCurrent(store, o.settings.pubFile);
   warnNative(o);
@@ -321,7 +321,9 @@ async function diffAgainstDisk(
     errors: 0,
     unstable: 0,
   };
-  const oldIt = only ? store.rowsIn(v.id, only.targets) : digester.wrap(store.rows(v.id));
+  const oldIt = only
+    ? (only.rows?.values() ?? store.rowsIn(v.id, only.targets))
+    : digester.wrap(store.rows(v.id));
   const scanIt = scanOf(o, scope, v.algos, stats, only?.targets)[Symbol.asyncIterator]();
   try {
     await mergeDiff(oldIt, scanIt, ATTRIBUTES, {

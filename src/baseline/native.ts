@@ -3,7 +3,7 @@
 // still runs, records xattrs/ACL/SELinux/capabilities/flags as unavailable (flags = -1, no xattrs)
 // and says so once (BW5105), so nothing is lost silently.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +37,54 @@ export type NativeRead = [
 ];
 
 let cached: NativeAttrs | null | undefined;
+
+/** Indexes of the BigInt64Array the native helper fills (ST_* in native/baseline/baseline.c). */
+export const ST = {
+  dev: 0,
+  ino: 1,
+  mode: 2,
+  nlink: 3,
+  uid: 4,
+  gid: 5,
+  rdev: 6,
+  size: 7,
+  mtime: 8,
+  ctime: 9,
+} as const;
+
+/** What planning a since-last check needs of an lstat: directory or not, links, device, inode. */
+export interface BriefStat {
+  dir: boolean;
+  nlink: number;
+  dev: bigint;
+  ino: bigint;
+}
+
+const briefScratch = new BigInt64Array(16);
+
+/**
+ * lstat of `path`, null when it cannot be statted (gone, unreadable parent). The native helper's
+ * lstat into one reused array when the addon is there: a since-last check stats each of its
+ * targets a few times, and Node's BigIntStats object cost more than the system call.
+ */
+export function briefLstat(path: Buffer): BriefStat | null {
+  const n = loadNative();
+  if (n?.lstat) {
+    if (n.lstat(path, briefScratch) !== 0) return null;
+    return {
+      dir: (briefScratch[ST.mode] & 0o170000n) === 0o040000n,
+      nlink: Number(briefScratch[ST.nlink]),
+      dev: BigInt.asUintN(64, briefScratch[ST.dev]),
+      ino: BigInt.asUintN(64, briefScratch[ST.ino]),
+    };
+  }
+  try {
+    const st = lstatSync(path, { bigint: true });
+    return { dir: st.isDirectory(), nlink: Number(st.nlink), dev: st.dev, ino: st.ino };
+  } catch {
+    return null;
+  }
+}
 
 /** Kind codes understood by the helper. */
 export const NATIVE_KIND = { file: 0, dir: 1, symlink: 2, other: 3 } as const;

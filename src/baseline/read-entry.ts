@@ -11,7 +11,7 @@ import type { BigIntStats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
 import { splitXattrs } from './attrs.js';
-import { NATIVE_KIND, type NativeAttrs, type NativeRead } from './native.js';
+import { NATIVE_KIND, ST, type NativeAttrs, type NativeRead } from './native.js';
 import { pathToKey } from './path-key.js';
 import { DIGEST_ALGOS, ENTRY_FLAG, type DigestAlgo, type Entry, type EntryType } from './types.js';
 
@@ -49,20 +49,6 @@ export interface LinkRead {
   ctimeNs: bigint;
   digests: Partial<Record<DigestAlgo, Buffer>>;
 }
-
-/** Indexes of the BigInt64Array the native helper fills (ST_* in native/baseline/baseline.c). */
-const ST = {
-  dev: 0,
-  ino: 1,
-  mode: 2,
-  nlink: 3,
-  uid: 4,
-  gid: 5,
-  rdev: 6,
-  size: 7,
-  mtime: 8,
-  ctime: 9,
-} as const;
 
 /** Bound on remembered multi-link inodes (names of one inode are usually listed close together). */
 const MAX_LINKS = 8192;

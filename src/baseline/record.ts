@@ -114,6 +114,11 @@ export function recordLinks(b: Buffer): number {
   return b[OFF_TYPE] === 0x64 ? 0 : b.readUInt32LE(46);
 }
 
+/** Device and inode of a record, without decoding. */
+export function recordDevIno(b: Buffer): { dev: bigint; ino: bigint } {
+  return { dev: b.readBigUInt64LE(50), ino: b.readBigUInt64LE(38) };
+}
+
 /** Device and inode of a record as one string key ("dev:ino"), without decoding. */
 export function recordInode(b: Buffer): string {
   return `${b.readBigUInt64LE(50)}:${b.readBigUInt64LE(38)}`;

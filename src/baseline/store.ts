@@ -407,34 +407,6 @@ export class BaselineStore {
     return out;
   }
 
-  /** Type, link count, device and inode of stored entries, by key, without decoding (absent: null). */
-  linkInfo(
-    version: number,
-    keys: Buffer[],
-  ): ({ type: string; nlink: number; dev: bigint; ino: bigint } | null)[] {
-    // One query for all keys (see rowsIn); each row comes back with the hex key it was asked by.
-    const found = new Map<string, Buffer>();
-    const rows = this.db
-      .prepare(
-        `SELECT t.value, e.rec FROM json_each(?) AS t CROSS JOIN entries AS e
-         WHERE e.version = ? AND e.k = unhex(t.value)`,
-      )
-      .raw(true)
-      .all(JSON.stringify(keys.map((k) => k.toString('hex'))), version) as [string, Buffer][];
-    for (const [hex, rec] of rows) found.set(hex, asBlob(rec));
-    return keys.map((k) => {
-      const r = found.get(k.toString('hex'));
-      if (r === undefined) return null;
-      if (r.length < 58) return null;
-      return {
-        type: String.fromCharCode(r[1]),
-        nlink: r.readUInt32LE(46),
-        dev: r.readBigUInt64LE(50),
-        ino: r.readBigUInt64LE(38),
-      };
-    });
-  }
-
   /** Names (bytes) of the entries directly below a directory key, in a version. */
   childNames(version: number, dirKey: Buffer): Buffer[] {
     const root = dirKey.length === 1 && dirKey[0] === 0;

@@ -5,7 +5,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { loadNative } from './native.js';
+import { briefLstat, loadNative } from './native.js';
 
 export interface WalkItem {
   path: Buffer;
@@ -174,16 +174,12 @@ function reachable(path: Buffer, root: Buffer, dirs: Map<string, boolean>): bool
     const k = d.toString('latin1');
     let ok = dirs.get(k);
     if (ok === undefined) {
-      ok = lstatSync(d, { throwIfNoEntry: false })?.isDirectory() ?? false;
+      ok = briefLstat(d)?.dir ?? false;
       if (ok && d.length > root.length) ok = dirOk(d.subarray(0, Math.max(1, d.lastIndexOf(0x2f))));
       dirs.set(k, ok);
     }
     return ok;
   };
-  try {
-    if (!lstatSync(path, { throwIfNoEntry: false })) return false;
-    return path.equals(root) || dirOk(path.subarray(0, Math.max(1, path.lastIndexOf(0x2f))));
-  } catch {
-    return false;
-  }
+  if (!briefLstat(path)) return false;
+  return path.equals(root) || dirOk(path.subarray(0, Math.max(1, path.lastIndexOf(0x2f))));
 }
