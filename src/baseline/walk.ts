@@ -5,7 +5,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { briefLstat, loadNative } from './native.js';
+import { briefLstat, loadNative, type BriefStat } from './native.js';
 
 export interface WalkItem {
   path: Buffer;
@@ -158,8 +158,10 @@ export function* walkTargets(
 ): Generator<WalkItem> {
   const dirs = new Map<string, boolean>();
   for (const t of targets) {
-    if (!reachable(t.path, t.root, dirs)) continue;
-    if (t.subtree) yield* walk([t.path], excluded);
+    const st = reachable(t.path, t.root, dirs);
+    if (!st) continue;
+    // A subtree target that is not a directory is the entry alone (walk would stat it again).
+    if (t.subtree && st.dir) yield* walk([t.path], excluded);
     else yield { path: t.path };
   }
 }
@@ -167,8 +169,9 @@ export function* walkTargets(
 /**
  * Whether a full walk from `root` would reach `path`: it exists and every directory between them
  * is a real directory (the walk never follows a symlink; a gone or unreadable one is not there).
+ * Its lstat when it would, else null.
  */
-function reachable(path: Buffer, root: Buffer, dirs: Map<string, boolean>): boolean {
+function reachable(path: Buffer, root: Buffer, dirs: Map<string, boolean>): BriefStat | null {
   // dirOk(d): d is a real directory and so is every directory from it up to the root (memoised).
   const dirOk = (d: Buffer): boolean => {
     const k = d.toString('latin1');
@@ -180,6 +183,7 @@ function reachable(path: Buffer, root: Buffer, dirs: Map<string, boolean>): bool
     }
     return ok;
   };
-  if (!briefLstat(path)) return false;
-  return path.equals(root) || dirOk(path.subarray(0, Math.max(1, path.lastIndexOf(0x2f))));
+  const st = briefLstat(path);
+  if (!st) return null;
+  return path.equals(root) || dirOk(path.subarray(0, Math.max(1, path.lastIndexOf(0x2f)))) ? st : null;
 }
