@@ -501,6 +501,7 @@ export class Agent {
     if (this.sinks) await this.sinks.close(5000).catch(() => undefined);
     this.registry.close();
     await this.control?.close();
+    await this.delegate?.close().catch(() => undefined);
     await this.journal?.close().catch(() => undefined);
     this.log.info('agent stopped');
   }

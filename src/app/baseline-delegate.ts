@@ -12,9 +12,10 @@
 // time; the result is the engine's CheckResult, exactly as the CLI would have computed it.
 import { serialize } from 'node:v8';
 import type { Logger } from 'pino';
-import { checkBaseline, loadSettings } from '../baseline/index.js';
+import { checkBaseline, keptPool, loadSettings, type WorkerPool } from '../baseline/index.js';
 import { checkExitCode, checkOutput } from '../baseline/report.js';
 import type { AgentJournal, JournalAgent } from '../baseline/since-last.js';
+import type { DigestAlgo } from '../baseline/types.js';
 import type { ControlRequest, ControlResponse } from './control.js';
 import type { JournalHook } from './journal-hook.js';
 
@@ -44,6 +45,11 @@ function inProcess(hook: JournalHook): JournalAgent {
 
 export class BaselineDelegate {
   private busy: Promise<unknown> = Promise.resolve();
+  /**
+   * Hash workers kept between checks, started by the first check with many bytes to re-read
+   * (engine.ts, KEPT_POOL_BYTES); replaced when one failed or the digests differ.
+   */
+  private pool: WorkerPool | null = null;
 
   constructor(private readonly o: DelegateOptions) {}
 
@@ -72,6 +78,7 @@ export class BaselineDelegate {
       sinceLast: true,
       packages: req.packages !== false,
       journal: inProcess(hook),
+      keptWorkers: (algos) => this.workers(algos),
       onWarning: (code, message) => void warnings.push([code, message]),
     });
     this.o.log.info(
@@ -88,5 +95,20 @@ export class BaselineDelegate {
         warnings,
       };
     return { ok: true, result: serialize(out).toString('base64'), warnings };
+  }
+
+  private workers(algos: DigestAlgo[]): WorkerPool {
+    const p = this.pool;
+    if (p && !p.broken && p.init.algos.join() === algos.join()) return p;
+    if (p) void p.close();
+    this.pool = keptPool(algos);
+    return this.pool;
+  }
+
+  /** Stops the kept workers (agent shutdown), after a check in progress. */
+  async close(): Promise<void> {
+    await this.busy;
+    await this.pool?.close();
+    this.pool = null;
   }
 }

@@ -15,12 +15,14 @@ import { loadNative } from './native.js';
 import { classify, detectPackageManager, type PackageManager } from './packages.js';
 import { pathToKey } from './path-key.js';
 import { scanRows, type ScanProgress } from './scan.js';
+import type { WorkerPool } from './worker-pool.js';
 import type { FullReason, JournalAgent } from './since-last.js';
 import type { Target } from './targets.js';
 import { walkTargets } from './walk.js';
 import {
   decodeEntry,
   recordHasProblem,
+  recordFileSize,
   recordInode,
   recordLinks,
   recordType,
@@ -44,6 +46,11 @@ export interface RunOptions {
   packages?: boolean | PackageManager;
   /** The command line, recorded in the version header. */
   command?: string;
+  /**
+   * Hash workers the caller keeps between since-last checks (the agent), for these digests: used
+   * when a check has more than KEPT_POOL_BYTES of files to re-read; smaller ones read inline.
+   */
+  keptWorkers?: (algos: DigestAlgo[]) => WorkerPool;
 }
 
 export interface ScanStats {
@@ -108,18 +115,41 @@ function timed(): () => number {
 /** Since-last checks with at most this many targets read on the main thread (no worker start-up). */
 const INLINE_TARGETS = 5000;
 
+/**
+ * Since-last checks whose targets held more than this many bytes of files at the last check use
+ * the caller's kept workers, when it has them: two threads hash 134 MB in about half the time of
+ * one, while for 12 MB sending the paths and re-ordering the replies cost what they save
+ * (BENCHMARKS.md, since-last).
+ */
+const KEPT_POOL_BYTES = 32 << 20;
+
+/** How a since-last check reads its targets: kept workers, inline, or workers of its own. */
+function targetReader(
+  o: RunOptions,
+  algos: DigestAlgo[],
+  targets: Target[],
+  storedBytes: number,
+): { pool: WorkerPool } | { inline: boolean } {
+  if (o.keptWorkers && storedBytes > KEPT_POOL_BYTES) return { pool: o.keptWorkers(algos) };
+  return { inline: targets.length <= INLINE_TARGETS };
+}
+
 function scanOf(
   o: RunOptions,
   scope: StoredScope,
   algos: DigestAlgo[],
   stats: ScanStats,
   targets?: Target[],
+  /** Bytes of the targets' files at the last check (0 when not known). */
+  storedBytes = 0,
 ): AsyncGenerator<Row[]> {
   const excluded = excludeMatcher(scope.exclude);
   return scanRows({
     roots: scope.roots.map((r) => Buffer.from(r)),
     excluded,
-    ...(targets ? { items: walkTargets(targets, excluded), inline: targets.length <= INLINE_TARGETS } : {}),
+    ...(targets
+      ? { items: walkTargets(targets, excluded), ...targetReader(o, algos, targets, storedBytes) }
+      : {}),
     algos,
     ...(o.workers ? { workers: o.workers } : {}),
     onProgress: (p) => {
@@ -324,7 +354,9 @@ async function diffAgainstDisk(
   const oldIt = only
     ? (only.rows?.values() ?? store.rowsIn(v.id, only.targets))
     : digester.wrap(store.rows(v.id));
-  const scanIt = scanOf(o, scope, v.algos, stats, only?.targets)[Symbol.asyncIterator]();
+  let storedBytes = 0;
+  for (const r of only?.rows ?? []) storedBytes += recordFileSize(r.rec);
+  const scanIt = scanOf(o, scope, v.algos, stats, only?.targets, storedBytes)[Symbol.asyncIterator]();
   try {
     await mergeDiff(oldIt, scanIt, ATTRIBUTES, {
       scanned(r) {

@@ -17,6 +17,8 @@ export interface WorkerInit {
 
 export interface BatchRequest {
   id: number;
+  /** The first batch of a scan on a worker kept between scans: forget the last scan's links. */
+  reset?: boolean;
   /** The paths, each as u32 length and bytes, in one transferred buffer (packPaths). */
   paths: Uint8Array;
 }
@@ -38,6 +40,7 @@ const ctx: ReadContext = {
 };
 
 parentPort?.on('message', (req: BatchRequest) => {
+  if (req.reset) ctx.links?.clear();
   const parts: Buffer[] = [];
   let bytes = 0;
   for (const path of unpackPaths(req.paths)) {

@@ -11,4 +11,6 @@ export type {
 export { driftAlert, driftAlerts, driftData } from './alerts.js';
 export { loadSettings, type BaselineSettings } from './config.js';
 export { keygen } from './signing.js';
+export { keptPool } from './scan.js';
+export type { WorkerPool } from './worker-pool.js';
 export type { Change, Entry, Attribute, DigestAlgo, PackageClass } from './types.js';

@@ -114,6 +114,12 @@ export function recordLinks(b: Buffer): number {
   return b[OFF_TYPE] === 0x64 ? 0 : b.readUInt32LE(46);
 }
 
+/** Size of a regular file's record (0 for anything else), without decoding. */
+export function recordFileSize(b: Buffer): number {
+  // A record too short for it was edited: 0 here, the diff reports it (BASELINE_TAMPERED).
+  return b.length >= FIXED && b[OFF_TYPE] === 0x66 ? Number(b.readBigUInt64LE(14)) : 0;
+}
+
 /** Device and inode of a record, without decoding. */
 export function recordDevIno(b: Buffer): { dev: bigint; ino: bigint } {
   return { dev: b.readBigUInt64LE(50), ino: b.readBigUInt64LE(38) };

@@ -4,6 +4,7 @@
 // walker's directory stack, not by the tree size.
 import { cpus } from 'node:os';
 import { WorkerPool } from './worker-pool.js';
+import type { WorkerInit } from './hash-worker.js';
 import { packPaths } from './hash-worker-paths.js';
 import { walk, type WalkItem } from './walk.js';
 import { decodeEntry, encodeEntry, recordType, type Row } from './record.js';
@@ -29,6 +30,8 @@ export interface ScanOptions {
    * the workers costs more than the reading.
    */
   inline?: boolean;
+  /** Workers kept between scans by the caller (not stopped here); `workers` is then ignored. */
+  pool?: WorkerPool;
 }
 
 export interface ScanProgress {
@@ -47,6 +50,24 @@ interface Pending {
 // enough that the other worker keeps going meanwhile (96 left it idle for 0.3-0.5 s behind the
 // large binaries of /usr/lib), about 25 MB at most.
 const MAX_QUEUED = 512;
+
+// Batches in flight per worker: enough to ride over main-thread pauses (a store page, a package
+// lookup), few enough that the workers finish together (16 left one idle for up to 0.3 s at the
+// end while the other worked through its queue).
+const IN_FLIGHT = 8;
+
+/** What the workers of a scan with these options are started with. */
+export function workerInit(opts: Pick<ScanOptions, 'algos' | 'wantAttrs'>): WorkerInit {
+  return { algos: opts.algos, wantAttrs: opts.wantAttrs ?? true, bufferSize: 1 << 20 };
+}
+
+/**
+ * A pool to keep between scans (the agent's since-last checks): started once, closed by the
+ * caller; its workers forget each scan's link cache at the next (newScan).
+ */
+export function keptPool(algos: DigestAlgo[]): WorkerPool {
+  return new WorkerPool(defaultWorkers(), workerInit({ algos }), IN_FLIGHT, true);
+}
 
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(2, cpus().length));
@@ -115,14 +136,8 @@ export async function* scanRows(opts: ScanOptions): AsyncGenerator<Row[]> {
     yield* scanInline(opts);
     return;
   }
-  const pool = new WorkerPool(
-    opts.workers ?? defaultWorkers(),
-    { algos: opts.algos, wantAttrs: opts.wantAttrs ?? true, bufferSize: 1 << 20 },
-    // Batches in flight per worker: enough to ride over main-thread pauses (a store page, a
-    // package lookup), few enough that the workers finish together (16 left one idle for up to
-    // 0.3 s at the end while the other worked through its queue).
-    8,
-  );
+  const pool = opts.pool ?? new WorkerPool(opts.workers ?? defaultWorkers(), workerInit(opts), IN_FLIGHT);
+  opts.pool?.newScan();
   const batchSize = opts.batchSize ?? 128;
   const walker = opts.items ?? walk(opts.roots, opts.excluded);
   const queue: Pending[] = [];
@@ -171,6 +186,6 @@ export async function* scanRows(opts: ScanOptions): AsyncGenerator<Row[]> {
     progress.done = true;
     opts.onProgress?.(progress);
   } finally {
-    await pool.close();
+    if (!opts.pool) await pool.close();
   }
 }

@@ -9,6 +9,8 @@ import type { BatchReply, BatchRequest, WorkerInit } from './hash-worker.js';
 interface Slot {
   worker: Worker;
   inFlight: number;
+  /** The next batch starts a new scan on this worker (see newScan). */
+  reset: boolean;
 }
 
 /** The worker script next to this module: .js when built, .ts under tsx (tests). */
@@ -32,14 +34,20 @@ export class WorkerPool {
   private nextId = 1;
   private failed: Error | null = null;
 
+  /**
+   * `kept`: the pool outlives one scan (the agent keeps one for the since-last checks it runs):
+   * its workers do not hold the process open, and each scan starts with newScan().
+   */
   constructor(
     size: number,
-    init: WorkerInit,
+    readonly init: WorkerInit,
     readonly maxInFlight = 3,
+    kept = false,
   ) {
     for (let i = 0; i < size; i++) {
       const worker = startWorker(init);
-      const slot: Slot = { worker, inFlight: 0 };
+      if (kept) worker.unref();
+      const slot: Slot = { worker, inFlight: 0, reset: false };
       worker.on('message', (r: BatchReply) => {
         const p = this.pending.get(r.id);
         if (!p) return;
@@ -53,6 +61,16 @@ export class WorkerPool {
       });
       this.slots.push(slot);
     }
+  }
+
+  /** A worker failed: every batch since was refused, and so will the next ones be. */
+  get broken(): boolean {
+    return this.failed !== null;
+  }
+
+  /** A kept pool's next scan: each worker forgets what the last one read (its link cache). */
+  newScan(): void {
+    for (const s of this.slots) s.reset = true;
   }
 
   private fail(e: Error): void {
@@ -74,7 +92,8 @@ export class WorkerPool {
     slot.inFlight++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { slot, resolve, reject });
-      const req: BatchRequest = { id, paths };
+      const req: BatchRequest = slot.reset ? { id, paths, reset: true } : { id, paths };
+      slot.reset = false;
       slot.worker.postMessage(req, [paths.buffer as ArrayBuffer]);
     });
   }
