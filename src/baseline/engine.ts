@@ -14,7 +14,7 @@ import { mergeDiff } from './diff.js';
 import { loadNative } from './native.js';
 import { classify, detectPackageManager, type PackageManager } from './packages.js';
 import { pathToKey } from './path-key.js';
-import { scanRows, type ScanProgress } from './scan.js';
+import { KEPT_BATCH, scanRows, type ScanProgress } from './scan.js';
 import type { WorkerPool } from './worker-pool.js';
 import type { FullReason, JournalAgent } from './since-last.js';
 import type { Target } from './targets.js';
@@ -129,8 +129,9 @@ function targetReader(
   algos: DigestAlgo[],
   targets: Target[],
   storedBytes: number,
-): { pool: WorkerPool } | { inline: boolean } {
-  if (o.keptWorkers && storedBytes > KEPT_POOL_BYTES) return { pool: o.keptWorkers(algos) };
+): { pool: WorkerPool; batchSize: number } | { inline: boolean } {
+  if (o.keptWorkers && storedBytes > KEPT_POOL_BYTES)
+    return { pool: o.keptWorkers(algos), batchSize: KEPT_BATCH };
   return { inline: targets.length <= INLINE_TARGETS };
 }
 

@@ -66,8 +66,16 @@ export function workerInit(opts: Pick<ScanOptions, 'algos' | 'wantAttrs'>): Work
  * caller; its workers forget each scan's link cache at the next (newScan).
  */
 export function keptPool(algos: DigestAlgo[]): WorkerPool {
-  return new WorkerPool(defaultWorkers(), workerInit({ algos }), IN_FLIGHT, true);
+  return new WorkerPool(defaultWorkers(), workerInit({ algos }), KEPT_IN_FLIGHT, true);
 }
+
+/**
+ * A since-last check's few thousand paths through kept workers: small batches, two in flight per
+ * worker, so that batches go to whichever worker is free and one large file (a 32 MB compiler in
+ * /usr/lib) does not leave a hundred other files waiting behind it on the same worker.
+ */
+const KEPT_IN_FLIGHT = 2;
+export const KEPT_BATCH = 16;
 
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(2, cpus().length));
