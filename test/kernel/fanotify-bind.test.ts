@@ -55,3 +55,50 @@ test('a change in a directory moved into a bind-mounted watched tree is named th
   );
   assert.ok(!log.events.some((e) => e.kind === 'gap'), 'no gap');
 });
+
+test('a rename into a bind-mounted watched tree names its destination through that mount', async (t) => {
+  if (!needKernel(t, ready, 'needs root (bind mounts, fanotify) and the native build')) return;
+  const base = tempTree('bw-bind-mv-');
+  const src = path.join(base, 'src');
+  const other = path.join(base, 'other');
+  const mnt = path.join(base, 'mnt');
+  const outside = path.join(base, 'outside');
+  for (const d of [src, other, mnt, path.join(outside, 'd')]) mkdirSync(d, { recursive: true });
+  writeFileSync(path.join(outside, 'f'), 'a file\n');
+  execFileSync('mount', ['--bind', src, mnt]);
+  const fan = new FanotifyBackend();
+  const log = new EventLog(fan);
+  t.after(async () => {
+    await fan.close();
+    execFileSync('umount', [mnt]);
+    rmSync(base, { recursive: true, force: true });
+  });
+  await fan.open();
+  const policies = [
+    blockPolicy(other, { action: 'Audit' }).replace('name: kernel-test', 'name: a-other'),
+    blockPolicy(mnt, { action: 'Audit' }).replace('name: kernel-test', 'name: z-mnt'),
+  ];
+  await fan.applyRuleSet(ruleSetFrom(policies.join('---\n')));
+  assert.equal(fan.trees.marks[0], other, 'the root mount is marked first');
+  await new Promise((r) => setTimeout(r, 300));
+
+  // A file and a directory moved in from outside every watched tree (through the root mount: a
+  // rename cannot cross mounts). The journal and the rules see the destination, under mnt.
+  renameSync(path.join(outside, 'f'), path.join(src, 'f'));
+  renameSync(path.join(outside, 'd'), path.join(src, 'd'));
+  const want = [path.join(mnt, 'f'), path.join(mnt, 'd')];
+  const deadline = Date.now() + 5000;
+  const renames = () =>
+    log.events.filter((e) => e.kind === 'change' && e.op === 'rename') as {
+      path: string;
+      secondPath?: string;
+    }[];
+  while (want.some((w) => !renames().some((e) => e.secondPath === w)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  for (const w of want)
+    assert.ok(
+      renames().some((e) => e.secondPath === w),
+      `no rename to ${w}: ${JSON.stringify(renames().map((e) => [e.path, e.secondPath]))}`,
+    );
+  assert.ok(!log.events.some((e) => e.kind === 'gap'), 'no gap');
+});
