@@ -112,7 +112,7 @@ static int written_del(uint64_t k)
 }
 
 #define MAXFS 64
-#define MAXMOUNTS 8
+#define MAXMOUNTS 64
 static struct fsent {
 	__kernel_fsid_t fsid;
 	int mount_fd;
@@ -169,6 +169,10 @@ static void add_mount(struct fsent *f, const char *path)
 	long long id = mount_id(fd);
 	int known = id < 0 || id == mount_id(f->mount_fd);
 	for (int m = 0; !known && m < f->nmore; m++) known = id == mount_id(f->more_fd[m]);
+	if (!known && f->nmore == MAXMOUNTS)
+		bw_log(2, "fanotify: more than %d other mounts of the filesystem of %s hold watched trees: a change "
+			  "reached through %s may be named outside every watched tree and not reported",
+		       MAXMOUNTS, f->path, path);
 	if (known || f->nmore == MAXMOUNTS) {
 		if (fd >= 0) close(fd);
 		return;

@@ -102,3 +102,55 @@ test('a rename into a bind-mounted watched tree names its destination through th
     );
   assert.ok(!log.events.some((e) => e.kind === 'gap'), 'no gap');
 });
+
+test('watched trees reached through more than eight bind mounts of one filesystem are all named', async (t) => {
+  if (!needKernel(t, ready, 'needs root (bind mounts, fanotify) and the native build')) return;
+  const base = tempTree('bw-bind-many-');
+  const other = path.join(base, 'other');
+  const outside = path.join(base, 'outside');
+  const n = 10;
+  const srcs = Array.from({ length: n }, (_, i) => path.join(base, `src${i}`));
+  const mnts = Array.from({ length: n }, (_, i) => path.join(base, `mnt${i}`));
+  for (const d of [other, ...srcs, ...mnts, path.join(outside, 'x', 'sub')])
+    mkdirSync(d, { recursive: true });
+  const mounted: string[] = [];
+  const fan = new FanotifyBackend();
+  const log = new EventLog(fan);
+  t.after(async () => {
+    await fan.close();
+    for (const m of mounted.reverse()) execFileSync('umount', [m]);
+    rmSync(base, { recursive: true, force: true });
+  });
+  for (let i = 0; i < n; i++) {
+    execFileSync('mount', ['--bind', srcs[i], mnts[i]]);
+    mounted.push(mnts[i]);
+  }
+  await fan.open();
+  const policies = [
+    blockPolicy(other, { action: 'Audit' }).replace('name: kernel-test', 'name: a-other'),
+    ...mnts.map((m, i) =>
+      blockPolicy(m, { action: 'Audit' }).replace(
+        'name: kernel-test',
+        `name: z-mnt-${String(i).padStart(2, '0')}`,
+      ),
+    ),
+  ];
+  await fan.applyRuleSet(ruleSetFrom(policies.join('---\n')));
+  assert.equal(fan.trees.marks[0], other, 'the root mount is marked first');
+  await new Promise((r) => setTimeout(r, 300));
+
+  // Into the last bind-mounted tree: its mount is the tenth of the filesystem.
+  const last = n - 1;
+  renameSync(path.join(outside, 'x'), path.join(srcs[last], 'x'));
+  await new Promise((r) => setTimeout(r, 50));
+  const target = path.join(mnts[last], 'x', 'sub', 'f');
+  writeFileSync(target, 'written in a directory the helper had not cached\n');
+  const deadline = Date.now() + 5000;
+  while (!log.events.some((e) => e.kind === 'change' && e.path === target) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  const names = log.events.map((e) => (e.kind === 'change' ? e.path : e.kind));
+  assert.ok(
+    log.events.some((e) => e.kind === 'change' && e.path === target),
+    `no change reported for ${target}: ${JSON.stringify(names)}`,
+  );
+});
