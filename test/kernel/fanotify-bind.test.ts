@@ -1,118 +1,50 @@
-// Two watched trees on one filesystem, one reached through a bind mount. The helper resolves a
-// directory it has not cached (here: one moved into the tree, whose cache entries a directory
+// Watched trees on one filesystem, some reached through bind mounts. The helper resolves a
+// directory it has not cached (here: one moved into a tree, whose cache entries a directory
 // rename drops) through the filesystem's first marked mount; through that mount the directory
 // lies outside every watched tree, so without a second try through the bind mount the change
-// was filtered out and lost without a gap.
+// was filtered out and lost without a gap. The same holds for the destination of a rename, and
+// for every one of many bind mounts.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { IS_ROOT, needKernel } from '../helpers/kernel.js';
 import { blockPolicy, EventLog, nativeBuilt, ruleSetFrom, tempTree } from '../helpers/sensor.js';
 import { FanotifyBackend } from '../../src/sensor/index.js';
+import type { SensorEvent } from '../../src/sensor/index.js';
 
 const ready = IS_ROOT && nativeBuilt();
 
-test('a change in a directory moved into a bind-mounted watched tree is named through that mount', async (t) => {
-  if (!needKernel(t, ready, 'needs root (bind mounts, fanotify) and the native build')) return;
-  const base = tempTree('bw-bind-');
-  const src = path.join(base, 'src');
-  const other = path.join(base, 'other');
-  const mnt = path.join(base, 'mnt');
-  const outside = path.join(base, 'outside');
-  for (const d of [src, other, mnt, path.join(outside, 'x', 'sub')]) mkdirSync(d, { recursive: true });
-  execFileSync('mount', ['--bind', src, mnt]);
-  const fan = new FanotifyBackend();
-  const log = new EventLog(fan);
-  t.after(async () => {
-    await fan.close();
-    execFileSync('umount', [mnt]);
-    rmSync(base, { recursive: true, force: true });
-  });
-  await fan.open();
-  // "a-other" sorts first: its tree, on the root mount, is the filesystem's first mark.
-  const policies = [
-    blockPolicy(other, { action: 'Audit' }).replace('name: kernel-test', 'name: a-other'),
-    blockPolicy(mnt, { action: 'Audit' }).replace('name: kernel-test', 'name: z-mnt'),
-  ];
-  await fan.applyRuleSet(ruleSetFrom(policies.join('---\n')));
-  assert.equal(fan.trees.marks[0], other, 'the root mount is marked first');
-  await new Promise((r) => setTimeout(r, 300));
+interface BindSetup {
+  /** Bind mounts, each of src<i>, each a watched tree. */
+  mnts: string[];
+  srcs: string[];
+  /** Outside every watched tree, on the same filesystem (reached through the root mount). */
+  outside: string;
+  log: EventLog;
+}
 
-  // Moved in through the root mount (a rename cannot cross mounts), written through the bind.
-  renameSync(path.join(outside, 'x'), path.join(src, 'x'));
-  await new Promise((r) => setTimeout(r, 50));
-  const target = path.join(mnt, 'x', 'sub', 'f');
-  writeFileSync(target, 'written in a directory the helper had not cached\n');
-  const deadline = Date.now() + 5000;
-  while (!log.events.some((e) => e.kind === 'change' && e.path === target) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
-  const names = log.events.map((e) => (e.kind === 'change' ? e.path : e.kind));
-  assert.ok(
-    log.events.some((e) => e.kind === 'change' && e.path === target),
-    `no change reported for ${target}: ${JSON.stringify(names)}`,
-  );
-  assert.ok(!log.events.some((e) => e.kind === 'gap'), 'no gap');
-});
-
-test('a rename into a bind-mounted watched tree names its destination through that mount', async (t) => {
-  if (!needKernel(t, ready, 'needs root (bind mounts, fanotify) and the native build')) return;
-  const base = tempTree('bw-bind-mv-');
-  const src = path.join(base, 'src');
-  const other = path.join(base, 'other');
-  const mnt = path.join(base, 'mnt');
-  const outside = path.join(base, 'outside');
-  for (const d of [src, other, mnt, path.join(outside, 'd')]) mkdirSync(d, { recursive: true });
-  writeFileSync(path.join(outside, 'f'), 'a file\n');
-  execFileSync('mount', ['--bind', src, mnt]);
-  const fan = new FanotifyBackend();
-  const log = new EventLog(fan);
-  t.after(async () => {
-    await fan.close();
-    execFileSync('umount', [mnt]);
-    rmSync(base, { recursive: true, force: true });
-  });
-  await fan.open();
-  const policies = [
-    blockPolicy(other, { action: 'Audit' }).replace('name: kernel-test', 'name: a-other'),
-    blockPolicy(mnt, { action: 'Audit' }).replace('name: kernel-test', 'name: z-mnt'),
-  ];
-  await fan.applyRuleSet(ruleSetFrom(policies.join('---\n')));
-  assert.equal(fan.trees.marks[0], other, 'the root mount is marked first');
-  await new Promise((r) => setTimeout(r, 300));
-
-  // A file and a directory moved in from outside every watched tree (through the root mount: a
-  // rename cannot cross mounts). The journal and the rules see the destination, under mnt.
-  renameSync(path.join(outside, 'f'), path.join(src, 'f'));
-  renameSync(path.join(outside, 'd'), path.join(src, 'd'));
-  const want = [path.join(mnt, 'f'), path.join(mnt, 'd')];
-  const deadline = Date.now() + 5000;
-  const renames = () =>
-    log.events.filter((e) => e.kind === 'change' && e.op === 'rename') as {
-      path: string;
-      secondPath?: string;
-    }[];
-  while (want.some((w) => !renames().some((e) => e.secondPath === w)) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
-  for (const w of want)
-    assert.ok(
-      renames().some((e) => e.secondPath === w),
-      `no rename to ${w}: ${JSON.stringify(renames().map((e) => [e.path, e.secondPath]))}`,
-    );
-  assert.ok(!log.events.some((e) => e.kind === 'gap'), 'no gap');
-});
-
-test('watched trees reached through more than eight bind mounts of one filesystem are all named', async (t) => {
-  if (!needKernel(t, ready, 'needs root (bind mounts, fanotify) and the native build')) return;
-  const base = tempTree('bw-bind-many-');
+/**
+ * `n` bind-mounted watched trees and one plain watched tree ("other"), which sorts first, so
+ * the filesystem's first mark is on the root mount. `outsideDirs`/`outsideFiles` are made under
+ * `outside` before the sensor starts.
+ */
+async function bindSetup(
+  t: TestContext,
+  prefix: string,
+  n: number,
+  outsideDirs: string[],
+  outsideFiles: string[] = [],
+): Promise<BindSetup> {
+  const base = tempTree(prefix);
   const other = path.join(base, 'other');
   const outside = path.join(base, 'outside');
-  const n = 10;
   const srcs = Array.from({ length: n }, (_, i) => path.join(base, `src${i}`));
   const mnts = Array.from({ length: n }, (_, i) => path.join(base, `mnt${i}`));
-  for (const d of [other, ...srcs, ...mnts, path.join(outside, 'x', 'sub')])
+  for (const d of [other, ...srcs, ...mnts, ...outsideDirs.map((d) => path.join(outside, d))])
     mkdirSync(d, { recursive: true });
+  for (const f of outsideFiles) writeFileSync(path.join(outside, f), 'a file\n');
   const mounted: string[] = [];
   const fan = new FanotifyBackend();
   const log = new EventLog(fan);
@@ -138,19 +70,51 @@ test('watched trees reached through more than eight bind mounts of one filesyste
   await fan.applyRuleSet(ruleSetFrom(policies.join('---\n')));
   assert.equal(fan.trees.marks[0], other, 'the root mount is marked first');
   await new Promise((r) => setTimeout(r, 300));
+  return { mnts, srcs, outside, log };
+}
 
-  // Into the last bind-mounted tree: its mount is the tenth of the filesystem.
-  const last = n - 1;
-  renameSync(path.join(outside, 'x'), path.join(srcs[last], 'x'));
-  await new Promise((r) => setTimeout(r, 50));
-  const target = path.join(mnts[last], 'x', 'sub', 'f');
-  writeFileSync(target, 'written in a directory the helper had not cached\n');
+/** Waits up to 5 s for an event `match` accepts; fails with what was seen. */
+async function expectEvent(log: EventLog, what: string, match: (e: SensorEvent) => boolean): Promise<void> {
   const deadline = Date.now() + 5000;
-  while (!log.events.some((e) => e.kind === 'change' && e.path === target) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
-  const names = log.events.map((e) => (e.kind === 'change' ? e.path : e.kind));
-  assert.ok(
-    log.events.some((e) => e.kind === 'change' && e.path === target),
-    `no change reported for ${target}: ${JSON.stringify(names)}`,
-  );
+  while (!log.events.some(match) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const seen = log.events.map((e) => (e.kind === 'change' ? [e.op, e.path, e.secondPath] : e.kind));
+  assert.ok(log.events.some(match), `no event for ${what}: ${JSON.stringify(seen)}`);
+}
+
+/** A directory moved in through the root mount (a rename cannot cross mounts), written through tree i. */
+async function moveInAndWrite(s: BindSetup, i: number): Promise<void> {
+  renameSync(path.join(s.outside, 'x'), path.join(s.srcs[i], 'x'));
+  await new Promise((r) => setTimeout(r, 50));
+  const target = path.join(s.mnts[i], 'x', 'sub', 'f');
+  writeFileSync(target, 'written in a directory the helper had not cached\n');
+  await expectEvent(s.log, target, (e) => e.kind === 'change' && e.path === target);
+  assert.ok(!s.log.events.some((e) => e.kind === 'gap'), 'no gap');
+}
+
+test('a change in a directory moved into a bind-mounted watched tree is named through that mount', async (t) => {
+  if (!needKernel(t, ready, 'needs root (bind mounts, fanotify) and the native build')) return;
+  await moveInAndWrite(await bindSetup(t, 'bw-bind-', 1, ['x/sub']), 0);
+});
+
+test('a rename into a bind-mounted watched tree names its destination through that mount', async (t) => {
+  if (!needKernel(t, ready, 'needs root (bind mounts, fanotify) and the native build')) return;
+  const s = await bindSetup(t, 'bw-bind-mv-', 1, ['d'], ['f']);
+  // A file and a directory moved in from outside every watched tree: the journal and the rules
+  // see the destination, under the bind mount.
+  for (const name of ['f', 'd']) {
+    renameSync(path.join(s.outside, name), path.join(s.srcs[0], name));
+    const dest = path.join(s.mnts[0], name);
+    await expectEvent(
+      s.log,
+      `a rename to ${dest}`,
+      (e) => e.kind === 'change' && e.op === 'rename' && e.secondPath === dest,
+    );
+  }
+  assert.ok(!s.log.events.some((e) => e.kind === 'gap'), 'no gap');
+});
+
+test('watched trees reached through more than eight bind mounts of one filesystem are all named', async (t) => {
+  if (!needKernel(t, ready, 'needs root (bind mounts, fanotify) and the native build')) return;
+  // Into the last of ten bind-mounted trees: its mount is the filesystem's eleventh.
+  await moveInAndWrite(await bindSetup(t, 'bw-bind-many-', 10, ['x/sub']), 9);
 });
