@@ -49,12 +49,14 @@ export function untrustedSocket(sock: string): string | null {
  */
 export const delegation = { declined: false };
 
-/** The agent's answer to a `baseline-check` request, or null when there is none to use. */
+/**
+ * The agent's answer to a `baseline-check` request, or null when there is none to use. Its
+ * warnings are the caller's to print, when it uses the answer (printWarnings).
+ */
 export async function askAgent(
   settings: StoreLocation,
   packages: boolean,
   render: 'json' | 'text' | undefined,
-  onWarning: (code: string, message: string) => void,
 ): Promise<Record<string, unknown> | null> {
   const sock = socketPath(settings.stateDir);
   if (delegation.declined || !existsSync(sock) || untrustedSocket(sock)) return null;
@@ -74,10 +76,16 @@ export async function askAgent(
   } catch {
     return null;
   }
-  if (!r.ok) return null;
+  return r.ok ? r : null;
+}
+
+/** The warnings of the check the agent ran, in order. */
+export function printWarnings(
+  r: Record<string, unknown>,
+  onWarning: (code: string, message: string) => void,
+): void {
   for (const [code, message] of (r.warnings as [string, string][] | undefined) ?? [])
     onWarning(code, message);
-  return r;
 }
 
 /**
@@ -90,9 +98,12 @@ export async function renderedCheck(
   json: boolean,
   onWarning: (code: string, message: string) => void,
 ): Promise<{ output: string; exit: number } | null> {
-  const r = await askAgent(settings, packages, json ? 'json' : 'text', onWarning);
-  if (r && typeof r.output === 'string' && Number.isInteger(r.exit))
+  const r = await askAgent(settings, packages, json ? 'json' : 'text');
+  if (r && typeof r.output === 'string' && Number.isInteger(r.exit)) {
+    printWarnings(r, onWarning);
     return { output: r.output, exit: r.exit as number };
+  }
+  // (An agent from before rendered answers sends the result only: this process checks itself.)
   delegation.declined = true;
   return null;
 }

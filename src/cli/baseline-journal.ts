@@ -9,7 +9,7 @@ import { journalFile } from '../baseline/journal.js';
 import type { AgentJournal, JournalAgent } from '../baseline/since-last.js';
 import type { CheckResult } from '../baseline/engine.js';
 import type { BaselineSettings } from '../baseline/settings.js';
-import { askAgent, untrustedSocket } from './agent-socket.js';
+import { askAgent, printWarnings, untrustedSocket } from './agent-socket.js';
 import { warn as printWarning } from './warn.js';
 
 /**
@@ -71,7 +71,8 @@ export async function delegatedCheck(
   packages: boolean,
   onWarning: (code: string, message: string) => void = printWarning,
 ): Promise<CheckResult | null> {
-  const r = await askAgent(settings, packages, undefined, onWarning);
+  const r = await askAgent(settings, packages, undefined);
   if (!r || typeof r.result !== 'string') return null;
+  printWarnings(r, onWarning);
   return deserialize(Buffer.from(r.result, 'base64')) as CheckResult;
 }
