@@ -3,8 +3,8 @@
 // warm process and renders what the command prints (src/app/baseline-delegate.ts), so this
 // process only starts, asks and prints; at 1,000 changed files that is most of the command's
 // time (BENCHMARKS.md, since-last). Only the plain forms are taken here; anything else (another
-// option, a configuration file to read, no agent, an agent that declines) goes to the command's
-// own path, which parses, reports usage errors and checks itself, exactly as without this file.
+// option, a configuration file that does not load, no agent, an agent that declines) goes to the
+// command's own path, which parses, reports usage errors and checks itself, as without this file.
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
 import { storeLocation } from '../baseline/locations.js';
@@ -16,9 +16,13 @@ interface QuickFlags {
   packages: boolean;
   stateDir?: string;
   pubkey?: string;
+  config?: string;
 }
 
-/** The flags of `baseline check --since-last [--json] [--no-packages] [--state-dir D] [--pubkey F]`, else null. */
+/**
+ * The flags of `baseline check --since-last [--json] [--no-packages] [--state-dir D] [--pubkey F]
+ * [--config F]`, else null.
+ */
 export function quickFlags(argv: readonly string[]): QuickFlags | null {
   if (argv[0] !== 'baseline' || argv[1] !== 'check') return null;
   const seen = new Set<string>();
@@ -35,11 +39,12 @@ export function quickFlags(argv: readonly string[]): QuickFlags | null {
       if (name === '--no-packages') out.packages = false;
       continue;
     }
-    if (name !== '--state-dir' && name !== '--pubkey') return null;
+    if (name !== '--state-dir' && name !== '--pubkey' && name !== '--config') return null;
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || value === '' || (eq < 0 && value.startsWith('-'))) return null;
     if (name === '--state-dir') out.stateDir = value;
-    else out.pubkey = value;
+    else if (name === '--pubkey') out.pubkey = value;
+    else out.config = value;
   }
   return seen.has('--since-last') ? out : null;
 }
@@ -48,10 +53,16 @@ export function quickFlags(argv: readonly string[]): QuickFlags | null {
 export async function quickSinceLast(argv: readonly string[]): Promise<number | null> {
   const flags = quickFlags(argv);
   if (!flags) return null;
-  // A configuration file can name another state directory or key: the command's path reads it.
-  if (existsSync(DEFAULT_CONFIG_FILE)) return null;
   try {
-    const r = await renderedCheck(storeLocation(flags), flags.packages, flags.json, warn);
+    // A configuration file can name another state directory or key: then it is read as the
+    // command reads it (its loader is loaded only then; an invalid file throws, and the command's
+    // path reports it).
+    const { json, packages, ...where } = flags;
+    const location =
+      where.config || existsSync(DEFAULT_CONFIG_FILE)
+        ? await (await import('../baseline/settings.js')).loadSettingsLazy({ defaults: true, ...where })
+        : storeLocation(where);
+    const r = await renderedCheck(location, packages, json, warn);
     if (!r) return null;
     process.stdout.write(r.output);
     return r.exit;

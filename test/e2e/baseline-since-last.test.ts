@@ -5,7 +5,7 @@
 // --since-last must run full and say why (BW5108); after a gap (helper killed) too (BW5109).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, linkSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, linkSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IS_ROOT, needKernel } from '../helpers/kernel.js';
 import { execFileSync } from 'node:child_process';
@@ -254,4 +254,21 @@ test('a hard link made in a watched tree outside the baseline scope and written 
   assert.match(text.stdout, /run by the agent \(pid \d+\)/);
   for (const name of ['untouched/f1', 'untouched/f1-hardlink'])
     assert.ok(text.stdout.includes(join(tree, name)), `${name} in the text report:\n${text.stdout}`);
+
+  // The state directory and key named by a configuration file: read, and the agent asked.
+  const cfg = join(dir, 'bulwark.yaml');
+  writeFileSync(cfg, `stateDir: ${JSON.stringify(state)}\nbaseline:\n  key: ${JSON.stringify(key)}\n`);
+  const viaConfig = bulwark([
+    'baseline',
+    'check',
+    '--config',
+    cfg,
+    '--no-packages',
+    '--json',
+    '--since-last',
+  ]);
+  const vc = JSON.parse(viaConfig.stdout) as CheckJson;
+  assert.equal(vc.mode, 'since-last', viaConfig.stderr);
+  assert.match(vc.note ?? '', /run by the agent \(pid \d+\)/);
+  assert.deepEqual(verdict(vc), verdict(full2));
 });

@@ -20,6 +20,11 @@ test('the plain forms of baseline check --since-last are taken, with their value
     ]),
     { json: true, packages: false, stateDir: '/s', pubkey: '/k.pub' },
   );
+  assert.deepEqual(quickFlags(['baseline', 'check', '--since-last', '--config', 'b.yaml']), {
+    json: false,
+    packages: true,
+    config: 'b.yaml',
+  });
 });
 
 test('anything else is left to the command parser', () => {
@@ -28,7 +33,6 @@ test('anything else is left to the command parser', () => {
     ['baseline', 'check', '--json'],
     ['baseline', 'update', '--since-last'],
     ['baseline', 'check', '--since-last', '--alerts-json', '-'],
-    ['baseline', 'check', '--since-last', '--config', 'b.yaml'],
     ['baseline', 'check', '--since-last', '--workers', '1'],
     ['baseline', 'check', '--since-last', '--help'],
     ['baseline', 'check', '--since-last', 'extra'],
