@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { removeQuietly, unsafeDir } from './state-files.js';
 import { keyToPath, pathToKey } from './path-key.js';
 import { excludeMatcher } from './scope.js';
-import { kernelSpelling, mountsDigest, storeStamp, under } from './watch-scope.js';
+import { mountsDigest, storeStamp } from './watch-scope.js';
 import {
   planCheck,
   stateDigest,
@@ -78,11 +78,8 @@ export async function prepareCheck(
   let targets = buildTargets(plan.paths, plan.carried, roots, excluded, children);
   // The stored rows of the targets serve the link lookup below and then the diff itself.
   let rows: StoredRow[] | undefined = [...store.rowsIn(v.id, targets)];
-  // One scan of the stored rows for the other names of every inode found either way.
-  const inodes = [
-    ...linkInodes(targets, rows, new Set(plan.state.links ?? [])),
-    ...outsideInodes(plan.paths, roots),
-  ];
+  // One scan of the stored rows for the other names of every inode found.
+  const inodes = linkInodes(targets, rows, plan.paths, new Set(plan.state.links ?? []));
   const siblings = store.keysWithInodes(v.id, inodes).map(keyToPath);
   if (siblings.length) {
     targets = buildTargets(plan.paths, [...plan.carried, ...siblings], roots, excluded, children);
@@ -105,26 +102,34 @@ export async function prepareCheck(
 
 /**
  * A change to a hard-linked file shows on all its names, but the kernel names only the one used
- * (and a new link changes the link count of the old names). For each target that is, or was at
- * baseline time, a non-directory with more than one link, the baseline's other names of that
- * inode are re-read too.
+ * (and a new link changes the link count of the old names). So the baseline's other names are
+ * re-read for every inode that
+ * - had several links at baseline time, among everything this check reads: every stored row
+ *   under the targets, not only the targets' own (a file under a directory that changed too is
+ *   read as part of that directory's subtree, and is no target of its own);
+ * - or has several links now, among the targets and every journal path, inside the scope or not:
+ *   a name made since the last check in a watched tree is a journal path, also when the scope is
+ *   smaller than the watched trees and the name is outside it (a write through it names only
+ *   itself). A link removed again before the check is seen through the link-count change it
+ *   makes on the remaining names.
  * `known`: paths (hex) that had a link outside the scope at the last check. Every one of them is
  * re-read (carried), and so are all the names in the scope that inode had then (all of them are
- * listed), so their siblings need no lookup; a name that gained a link since is a journal path,
- * not in `known`, and its lookup finds the older names. This skips a scan of the stored rows in
- * the common case.
+ * listed: every name of an inode read is read, by this rule), so they need no lookup. This skips
+ * a scan of the stored rows in the common case.
  */
-function linkInodes(targets: Target[], rows: StoredRow[], known: Set<string>): Inode[] {
+function linkInodes(targets: Target[], rows: StoredRow[], journal: Buffer[], known: Set<string>): Inode[] {
   const inodes: Inode[] = [];
-  // Both are in key order, and a target's own row, if any, comes before the rows below it.
-  let i = 0;
-  for (const t of targets) {
-    while (i < rows.length && Buffer.compare(rows[i].key, t.key) < 0) i++;
-    if (known.has(t.path.toString('hex'))) continue;
-    const rec = i < rows.length && rows[i].key.equals(t.key) ? rows[i].rec : null;
+  for (const r of rows) {
     // (A record too short to hold them was edited: the diff reports that, BASELINE_TAMPERED.)
-    if (rec && rec.length >= 58 && recordLinks(rec) > 1) inodes.push(recordDevIno(rec));
-    const now = multiLinked(t.path); // null when gone: the stored record above is what counts
+    if (r.rec.length < 58 || recordLinks(r.rec) < 2) continue;
+    if (!known.has(keyToPath(r.key).toString('hex'))) inodes.push(recordDevIno(r.rec));
+  }
+  const seen = new Set<string>();
+  for (const p of [...targets.map((t) => t.path), ...journal]) {
+    const hex = p.toString('hex');
+    if (seen.has(hex) || known.has(hex)) continue;
+    seen.add(hex);
+    const now = multiLinked(p); // null when gone: the stored record above is what counts
     if (now) inodes.push(now);
   }
   return inodes;
@@ -136,27 +141,6 @@ type Inode = { dev: bigint; ino: bigint };
 function multiLinked(path: Buffer): Inode | null {
   const st = briefLstat(path);
   return st && !st.dir && st.nlink > 1 ? { dev: st.dev, ino: st.ino } : null;
-}
-
-/**
- * A journal path outside every baseline root (a watched tree can be larger than the scope) may be
- * another name of a baseline file: a hard link made there since the last check and written
- * through names only itself. Each such path that is now a non-directory with several links leads
- * to the baseline's names of its inode, which are re-read. (A link removed again before the check
- * is seen through the link-count change it makes on the remaining names.)
- */
-function outsideInodes(paths: Buffer[], roots: string[]): Inode[] {
-  const spellings = [...new Set(roots.flatMap((r) => [r, kernelSpelling(r)]))].map((r) =>
-    Buffer.from(r).toString('latin1'),
-  );
-  const inodes: Inode[] = [];
-  for (const p of paths) {
-    const s = p.toString('latin1');
-    if (spellings.some((r) => under(s, r))) continue;
-    const now = multiLinked(p); // null when gone: the link-count change names the other names
-    if (now) inodes.push(now);
-  }
-  return inodes;
 }
 
 /**

@@ -5,7 +5,15 @@
 // --since-last must run full and say why (BW5108); after a gap (helper killed) too (BW5109).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, linkSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { IS_ROOT, needKernel } from '../helpers/kernel.js';
 import { execFileSync } from 'node:child_process';
@@ -271,4 +279,52 @@ test('a hard link made in a watched tree outside the baseline scope and written 
   assert.equal(vc.mode, 'since-last', viaConfig.stderr);
   assert.match(vc.note ?? '', /run by the agent \(pid \d+\)/);
   assert.deepEqual(verdict(vc), verdict(full2));
+});
+
+test('hard-linked names under a directory that changed too are all re-read', async (t) => {
+  if (!needKernel(t, IS_ROOT, 'needs root (fanotify)')) return;
+  const dir = tempDir('bw-e2e-since-subtree-');
+  const tree = join(dir, 'tree');
+  buildTree(tree);
+  // tree/dl/f and tree/g: one inode, both names in the scope, in different directories.
+  mkdirSync(join(tree, 'dl'));
+  writeFileSync(join(tree, 'dl/f'), 'one inode, two names\n');
+  linkSync(join(tree, 'dl/f'), join(tree, 'g'));
+  const key = join(dir, 'keys', 'signing.key');
+  const state = join(dir, 'state');
+  assert.equal(bulwark(['baseline', 'keygen', '--key', key]).code, 0);
+  const init = bulwark(['baseline', 'init', '--state-dir', state, '--key', key, '--no-packages', tree]);
+  assert.equal(init.code, 0, init.stderr);
+  const policies = { 'audit.yaml': dirPolicy({ name: 'tree-audit', dir: tree, action: 'Audit' }) };
+  const agent = await startAgent({ dir, args: ['--set', `baseline.key=${key}`], policies });
+  t.after(async () => {
+    await agent.stop();
+    removeDir(dir);
+  });
+  assert.equal(check(state, key, ['--since-last']).j.fullReason?.code, 'BW5112');
+  const same = (what: string, must: string[]): void => {
+    const since = check(state, key, ['--since-last']).j;
+    assert.equal(since.mode, 'since-last', JSON.stringify(since.fullReason));
+    const full = check(state, key).j;
+    for (const p of must)
+      assert.ok(
+        full.changes.some((c) => c.path === join(tree, p)),
+        `${what}: the full check reports ${p}: ${JSON.stringify(full.changes.map((c) => c.path))}`,
+      );
+    assert.deepEqual(verdict(since), verdict(full), `${what}: since-last and full checks report the same`);
+  };
+
+  // The directory changes (its subtree is re-read) and the file in it is written: g changed too.
+  chmodSync(join(tree, 'dl'), 0o700);
+  appendFileSync(join(tree, 'dl/f'), 'written under a changed directory\n');
+  same('a write under a changed directory', ['dl', 'dl/f', 'g']);
+  // The same in two steps: the directory first, then the write.
+  chmodSync(join(tree, 'dl'), 0o750);
+  same('the directory alone', ['dl']);
+  appendFileSync(join(tree, 'dl/f'), 'and again\n');
+  same('then a write', ['dl/f', 'g']);
+  // A new name made in a changed directory for a file elsewhere in the scope: its link count.
+  chmodSync(join(tree, 'dl'), 0o755);
+  linkSync(join(tree, 'untouched/f2'), join(tree, 'dl/new-name'));
+  same('a new link under a changed directory', ['dl', 'dl/new-name', 'untouched/f2']);
 });
