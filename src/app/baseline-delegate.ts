@@ -50,11 +50,15 @@ export class BaselineDelegate {
    * (engine.ts, KEPT_POOL_BYTES); replaced when one failed or the digests differ.
    */
   private pool: WorkerPool | null = null;
+  private closing = false;
 
   constructor(private readonly o: DelegateOptions) {}
 
   handle(req: ControlRequest): Promise<ControlResponse> {
-    const run = this.busy.then(() => this.check(req));
+    // Once the agent stops, checks still queued are turned down (their clients check themselves).
+    const run = this.busy.then(() =>
+      this.closing ? { ok: false, error: 'the agent is stopping' } : this.check(req),
+    );
     this.busy = run.catch(() => undefined);
     return run;
   }
@@ -105,8 +109,9 @@ export class BaselineDelegate {
     return this.pool;
   }
 
-  /** Stops the kept workers (agent shutdown), after a check in progress. */
+  /** Stops the kept workers (agent shutdown), after the check in progress; queued ones are refused. */
   async close(): Promise<void> {
+    this.closing = true;
     await this.busy;
     await this.pool?.close();
     this.pool = null;

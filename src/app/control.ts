@@ -117,6 +117,12 @@ export function request(path: string, req: ControlRequest, timeoutMs = 5000): Pr
       clearTimeout(timer);
       reject(e);
     });
+    // The agent went away (stopped, crashed) before answering: say so now, not at the timeout
+    // (a since-last check waits up to 30 minutes). After an answer this rejects nothing.
+    sock.on('close', () => {
+      clearTimeout(timer);
+      reject(new Error(`the agent at ${path} closed the connection without an answer`));
+    });
   });
 }
 

@@ -21,7 +21,7 @@ import {
 import { buildTargets, type Target } from './targets.js';
 import { BulwarkError } from '../common/errors.js';
 import type { BaselineStore, VersionRow } from './store.js';
-import { recordDevIno, recordLinks, type StoredRow } from './record.js';
+import { recordDevIno, recordFileSize, recordLinks, type StoredRow } from './record.js';
 import type { Change, Entry } from './types.js';
 
 /** Most paths a check saves for the next since-last check; beyond, the next check is full. */
@@ -40,8 +40,11 @@ export interface SinceLastInfo {
 
 export interface CheckPrep {
   position: AgentJournal | null;
-  /** Set for a since-last check; `rows`: the stored rows of the targets, when already read. */
-  only?: { targets: Target[]; trustStore: boolean; rows?: StoredRow[] };
+  /**
+   * Set for a since-last check; `rows`: the stored rows of the targets, when already read;
+   * `storedBytes`: bytes of the targets' files in the baseline version.
+   */
+  only?: { targets: Target[]; trustStore: boolean; storedBytes: number; rows?: StoredRow[] };
   full?: FullReason;
   info?: SinceLastInfo;
   stamp: string;
@@ -81,6 +84,10 @@ export async function prepareCheck(
   // One scan of the stored rows for the other names of every inode found.
   const inodes = linkInodes(targets, rows, plan.paths, new Set(plan.state.links ?? []));
   const siblings = store.keysWithInodes(v.id, inodes).map(keyToPath);
+  // Bytes of the files to re-read, from the stored rows (with other names added: those of the
+  // first targets, a lower bound), to choose how to read them.
+  let storedBytes = 0;
+  for (const r of rows) storedBytes += recordFileSize(r.rec);
   if (siblings.length) {
     targets = buildTargets(plan.paths, [...plan.carried, ...siblings], roots, excluded, children);
     rows = undefined;
@@ -88,7 +95,7 @@ export async function prepareCheck(
   const trustStore = plan.state.store !== '' && plan.state.store === stamp;
   return {
     position: plan.position,
-    only: { targets, trustStore, ...(rows ? { rows } : {}) },
+    only: { targets, trustStore, storedBytes, ...(rows ? { rows } : {}) },
     info: {
       epoch: plan.position.epoch,
       journalLines: plan.lines,

@@ -22,7 +22,6 @@ import { walkTargets } from './walk.js';
 import {
   decodeEntry,
   recordHasProblem,
-  recordFileSize,
   recordInode,
   recordLinks,
   recordType,
@@ -48,7 +47,7 @@ export interface RunOptions {
   command?: string;
   /**
    * Hash workers the caller keeps between since-last checks (the agent), for these digests: used
-   * when a check has more than KEPT_POOL_BYTES of files to re-read; smaller ones read inline.
+   * when a check has more than KEPT_POOL_BYTES of files to re-read (by the baseline's sizes).
    */
   keptWorkers?: (algos: DigestAlgo[]) => WorkerPool;
 }
@@ -116,7 +115,7 @@ function timed(): () => number {
 const INLINE_TARGETS = 5000;
 
 /**
- * Since-last checks whose targets held more than this many bytes of files at the last check use
+ * Since-last checks whose targets' files hold more than this many bytes in the baseline use
  * the caller's kept workers, when it has them: two threads hash 134 MB in about half the time of
  * one, while for 12 MB sending the paths and re-ordering the replies cost what they save
  * (BENCHMARKS.md, since-last).
@@ -331,7 +330,7 @@ async function diffAgainstDisk(
   store: BaselineStore,
   o: RunOptions,
   onPair?: (oldRow: StoredRow | undefined, newRow: Row | undefined, c: Change | undefined) => void,
-  only?: { targets: Target[]; trustStore: boolean; rows?: StoredRow[] },
+  only?: { targets: Target[]; trustStore: boolean; storedBytes: number; rows?: StoredRow[] },
 ): Promise<DiffRun> {
   const v = trustedCurrent(store, o.settings.pubFile);
   warnNative(o);
@@ -355,9 +354,7 @@ async function diffAgainstDisk(
   const oldIt = only
     ? (only.rows?.values() ?? store.rowsIn(v.id, only.targets))
     : digester.wrap(store.rows(v.id));
-  let storedBytes = 0;
-  for (const r of only?.rows ?? []) storedBytes += recordFileSize(r.rec);
-  const scanIt = scanOf(o, scope, v.algos, stats, only?.targets, storedBytes)[Symbol.asyncIterator]();
+  const scanIt = scanOf(o, scope, v.algos, stats, only?.targets, only?.storedBytes)[Symbol.asyncIterator]();
   try {
     await mergeDiff(oldIt, scanIt, ATTRIBUTES, {
       scanned(r) {

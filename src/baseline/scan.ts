@@ -151,11 +151,14 @@ export async function* scanRows(opts: ScanOptions): AsyncGenerator<Row[]> {
   const queue: Pending[] = [];
   const progress: ScanProgress = { entries: 0, files: 0, bytes: 0, done: false };
   let walkDone = false;
+  // Set when the scan ends, also early (the consumer stopped): replies still in flight must not
+  // send more batches, to kept workers least of all (the next scan would wait behind them).
+  let stopped = false;
   // Keeps every worker fed: called now and whenever any batch completes, so a slow batch at the
   // head of the (ordered) queue does not leave the other worker idle.
   const pump = (): void => {
     // At most MAX_QUEUED batches wait for in-order delivery: memory stays bounded behind a slow head.
-    while (!walkDone && pool.hasCapacity() && queue.length < MAX_QUEUED) {
+    while (!stopped && !walkDone && pool.hasCapacity() && queue.length < MAX_QUEUED) {
       const items: WalkItem[] = [];
       while (items.length < batchSize) {
         const n = walker.next();
@@ -194,6 +197,7 @@ export async function* scanRows(opts: ScanOptions): AsyncGenerator<Row[]> {
     progress.done = true;
     opts.onProgress?.(progress);
   } finally {
+    stopped = true;
     if (!opts.pool) await pool.close();
   }
 }

@@ -32,6 +32,10 @@ export class WorkerPool {
     { slot: Slot; resolve: (r: BatchReply) => void; reject: (e: Error) => void }
   >();
   private nextId = 1;
+  /** Batches submitted so far (a kept pool: over all its scans). */
+  get submitted(): number {
+    return this.nextId - 1;
+  }
   private failed: Error | null = null;
 
   /**

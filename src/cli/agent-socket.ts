@@ -47,7 +47,11 @@ export function untrustedSocket(sock: string): string | null {
  * Whether this process already asked the agent for a since-last check and was turned down
  * (src/cli/quick.ts): the command's own path then checks itself without asking again.
  */
-export const delegation = { declined: false };
+export const delegation: {
+  declined: boolean;
+  /** An answer with the result but no rendered output (an agent from before rendering). */
+  answer?: Record<string, unknown>;
+} = { declined: false };
 
 /**
  * The agent's answer to a `baseline-check` request, or null when there is none to use. Its
@@ -58,6 +62,12 @@ export async function askAgent(
   packages: boolean,
   render: 'json' | 'text' | undefined,
 ): Promise<Record<string, unknown> | null> {
+  // The check the agent already ran for the quick path, handed to the command's path once.
+  const kept = delegation.answer;
+  if (kept) {
+    delete delegation.answer;
+    return kept;
+  }
   const sock = socketPath(settings.stateDir);
   if (delegation.declined || !existsSync(sock) || untrustedSocket(sock)) return null;
   let r;
@@ -103,7 +113,8 @@ export async function renderedCheck(
     printWarnings(r, onWarning);
     return { output: r.output, exit: r.exit as number };
   }
-  // (An agent from before rendered answers sends the result only: this process checks itself.)
-  delegation.declined = true;
+  // An agent from before rendered answers sends the result only: the command's path prints it.
+  if (r && typeof r.result === 'string') delegation.answer = r;
+  else delegation.declined = true;
   return null;
 }

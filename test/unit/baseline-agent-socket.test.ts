@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listenControl, socketPath, type ControlResponse } from '../../src/app/control.js';
 import { journalFile } from '../../src/baseline/journal.js';
-import { agentJournal } from '../../src/cli/baseline-journal.js';
+import { agentJournal, delegatedCheck } from '../../src/cli/baseline-journal.js';
+import { renderedCheck } from '../../src/cli/agent-socket.js';
+import { serialize } from 'node:v8';
 
 const IS_ROOT = process.geteuid?.() === 0;
 
@@ -114,4 +116,32 @@ test('a check the agent did not record comes back with its reason', async (t) =>
   await srv.close();
   const gone = await agent.checked(3, 100, 'd');
   assert.ok('error' in gone && /^no answer on .*agent\.sock/.test(gone.error), JSON.stringify(gone));
+});
+
+test('an agent that answers with the result only: the command path prints that, without a second check', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-agent-old-'));
+  chmodSync(dir, 0o700);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const result = { mode: 'since-last', note: 'from the agent', changes: [] };
+  let asked = 0;
+  const srv = await listenControl(socketPath(dir), (req) => {
+    if (req.op !== 'baseline-check') return { ok: false, error: 'unexpected' };
+    asked++;
+    // An agent from before rendered answers ignores `render`.
+    return { ok: true, result: serialize(result).toString('base64'), warnings: [['BW5112', 'w']] };
+  });
+  t.after(() => srv.close());
+  const where = {
+    stateDir: dir,
+    dbFile: join(dir, 'db'),
+    keyFile: join(dir, 'k'),
+    pubFile: join(dir, 'k.pub'),
+  };
+  const warnings: string[] = [];
+  const onWarning = (code: string, message: string): void => void warnings.push(`${code} ${message}`);
+  assert.equal(await renderedCheck(where, false, true, onWarning), null, 'the quick path does not print it');
+  const settings = { ...where, paths: [], exclude: [], policies: [], digests: ['sha256' as const], keep: 5 };
+  assert.deepEqual(await delegatedCheck(settings, false, onWarning), result);
+  assert.equal(asked, 1, 'the agent ran one check');
+  assert.deepEqual(warnings, ['BW5112 w'], 'its warnings printed once');
 });

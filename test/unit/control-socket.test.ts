@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { listenControl, request, socketPath } from '../../src/app/control.js';
 
 test('a large answer in many chunks comes back whole', async (t) => {
@@ -25,4 +26,21 @@ test('a large answer in many chunks comes back whole', async (t) => {
   assert.ok(r.payload === payload, 'the payload is unchanged');
   const small = await request(socketPath(dir), { op: 'other' });
   assert.deepEqual(small, { ok: false, error: 'unknown' });
+});
+
+test('an agent that goes away before answering is reported at once, not at the timeout', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-control-'));
+  // A listener that takes the request and closes the connection (an agent stopping or dying).
+  const srv = createServer((sock) => sock.once('data', () => sock.destroy()));
+  await new Promise<void>((r) => srv.listen(socketPath(dir), r));
+  t.after(async () => {
+    await new Promise((r) => srv.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const started = Date.now();
+  await assert.rejects(
+    request(socketPath(dir), { op: 'baseline-check' }, 60_000),
+    /closed the connection without an answer/,
+  );
+  assert.ok(Date.now() - started < 5000, `rejected after ${Date.now() - started} ms`);
 });
