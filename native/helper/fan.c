@@ -122,6 +122,9 @@ static struct fsent {
 	 * a handle resolved through mount_fd is named through the first mark's mount, which can be
 	 * outside every watched tree; handle_path then tries these. */
 	int more_fd[MAXMOUNTS];
+	/* Set by bw_fan_clear, cleared when a new rule set still reaches a tree through that mount;
+	 * bw_fan_prune closes the rest, so a mount no longer watched is not kept busy (umount EBUSY). */
+	unsigned char more_stale[MAXMOUNTS];
 	int nmore;
 } fss[MAXFS];
 static int nfs;
@@ -168,7 +171,11 @@ static void add_mount(struct fsent *f, const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	long long id = mount_id(fd);
 	int known = id < 0 || id == mount_id(f->mount_fd);
-	for (int m = 0; !known && m < f->nmore; m++) known = id == mount_id(f->more_fd[m]);
+	for (int m = 0; !known && m < f->nmore; m++)
+		if (id == mount_id(f->more_fd[m])) {
+			known = 1;
+			f->more_stale[m] = 0;
+		}
 	if (!known && f->nmore == MAXMOUNTS)
 		bw_log(2, "fanotify: more than %d other mounts of the filesystem of %s hold watched trees: a change "
 			  "reached through %s may be named outside every watched tree and not reported",
@@ -177,6 +184,7 @@ static void add_mount(struct fsent *f, const char *path)
 		if (fd >= 0) close(fd);
 		return;
 	}
+	f->more_stale[f->nmore] = 0;
 	f->more_fd[f->nmore++] = fd;
 }
 
@@ -220,7 +228,10 @@ int bw_fan_mark(const char *path)
  */
 void bw_fan_clear(void)
 {
-	for (int i = 0; i < nfs; i++) fss[i].stale = 1;
+	for (int i = 0; i < nfs; i++) {
+		fss[i].stale = 1;
+		for (int m = 0; m < fss[i].nmore; m++) fss[i].more_stale[m] = 1;
+	}
 }
 
 void bw_fan_prune(void)
@@ -232,6 +243,17 @@ void bw_fan_prune(void)
 			if (fss[i].mount_fd >= 0) close(fss[i].mount_fd);
 			for (int m = 0; m < fss[i].nmore; m++) close(fss[i].more_fd[m]);
 		} else {
+			struct fsent *f = &fss[i];
+			int n = 0;
+			for (int m = 0; m < f->nmore; m++) {
+				if (f->more_stale[m]) {
+					close(f->more_fd[m]);
+					continue;
+				}
+				f->more_fd[n] = f->more_fd[m];
+				f->more_stale[n++] = 0;
+			}
+			f->nmore = n;
 			if (k != i) fss[k] = fss[i];
 			k++;
 		}

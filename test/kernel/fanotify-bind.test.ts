@@ -5,7 +5,7 @@
 // was filtered out and lost without a gap. The same holds for the destination of a rename, and
 // for every one of many bind mounts.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -22,6 +22,9 @@ interface BindSetup {
   srcs: string[];
   /** Outside every watched tree, on the same filesystem (reached through the root mount). */
   outside: string;
+  /** The plain watched tree, on the root mount. */
+  other: string;
+  fan: FanotifyBackend;
   log: EventLog;
 }
 
@@ -50,7 +53,8 @@ async function bindSetup(
   const log = new EventLog(fan);
   t.after(async () => {
     await fan.close();
-    for (const m of mounted.reverse()) execFileSync('umount', [m]);
+    // (A test may have unmounted one already.)
+    for (const m of mounted.reverse()) spawnSync('umount', [m]);
     rmSync(base, { recursive: true, force: true });
   });
   for (let i = 0; i < n; i++) {
@@ -70,7 +74,7 @@ async function bindSetup(
   await fan.applyRuleSet(ruleSetFrom(policies.join('---\n')));
   assert.equal(fan.trees.marks[0], other, 'the root mount is marked first');
   await new Promise((r) => setTimeout(r, 300));
-  return { mnts, srcs, outside, log };
+  return { mnts, srcs, outside, other, fan, log };
 }
 
 /** Waits up to 5 s for an event `match` accepts; fails with what was seen. */
@@ -117,4 +121,20 @@ test('watched trees reached through more than eight bind mounts of one filesyste
   if (!needKernel(t, ready, 'needs root (bind mounts, fanotify) and the native build')) return;
   // Into the last of ten bind-mounted trees: its mount is the filesystem's eleventh.
   await moveInAndWrite(await bindSetup(t, 'bw-bind-many-', 10, ['x/sub']), 9);
+});
+
+test('a bind mount no longer watched after a new rule set is not kept busy', async (t) => {
+  if (!needKernel(t, ready, 'needs root (bind mounts, fanotify) and the native build')) return;
+  const s = await bindSetup(t, 'bw-bind-drop-', 2, []);
+  // Only the plain tree and the first bind mount stay watched.
+  const keep = [
+    blockPolicy(s.other, { action: 'Audit' }).replace('name: kernel-test', 'name: a-other'),
+    blockPolicy(s.mnts[0], { action: 'Audit' }).replace('name: kernel-test', 'name: z-mnt-00'),
+  ];
+  await s.fan.applyRuleSet(ruleSetFrom(keep.join('---\n')));
+  const r = spawnSync('umount', [s.mnts[1]], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `umount of the mount no longer watched: ${r.stderr}`);
+  // The one still watched is still used: a change moved in through the root mount is named.
+  mkdirSync(path.join(s.outside, 'x', 'sub'), { recursive: true });
+  await moveInAndWrite(s, 0);
 });
