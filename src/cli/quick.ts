@@ -7,7 +7,7 @@
 // command's own path, which parses, reports usage errors and checks itself, as without this file.
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
-import { storeLocation } from '../baseline/locations.js';
+import { storeLocation, type StoreLocation } from '../baseline/locations.js';
 import { renderedCheck } from './agent-socket.js';
 import { warn } from './warn.js';
 
@@ -49,20 +49,25 @@ export function quickFlags(argv: readonly string[]): QuickFlags | null {
   return seen.has('--since-last') ? out : null;
 }
 
+/**
+ * The store and key the command would use. A configuration file can name another state directory
+ * or key: then it is read as the command reads it (its loader is loaded only then; an invalid file
+ * throws, and the command's path reports it).
+ */
+export async function quickLocation(where: Omit<QuickFlags, 'json' | 'packages'>): Promise<StoreLocation> {
+  if (!where.config && !existsSync(DEFAULT_CONFIG_FILE)) return storeLocation(where);
+  const { loadSettingsLazy } = await import('../baseline/settings.js');
+  const { stateDir, dbFile, keyFile, pubFile } = await loadSettingsLazy({ defaults: true, ...where });
+  return { stateDir, dbFile, keyFile, pubFile };
+}
+
 /** The exit bits of the check the agent ran and this process printed, or null (see above). */
 export async function quickSinceLast(argv: readonly string[]): Promise<number | null> {
   const flags = quickFlags(argv);
   if (!flags) return null;
   try {
-    // A configuration file can name another state directory or key: then it is read as the
-    // command reads it (its loader is loaded only then; an invalid file throws, and the command's
-    // path reports it).
     const { json, packages, ...where } = flags;
-    const location =
-      where.config || existsSync(DEFAULT_CONFIG_FILE)
-        ? await (await import('../baseline/settings.js')).loadSettingsLazy({ defaults: true, ...where })
-        : storeLocation(where);
-    const r = await renderedCheck(location, packages, json, warn);
+    const r = await renderedCheck(await quickLocation(where), packages, json, warn);
     if (!r) return null;
     process.stdout.write(r.output);
     return r.exit;

@@ -2,8 +2,10 @@
 // other form goes to commander, which parses it and reports usage errors as it always did.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { quickFlags } from '../../src/cli/quick.js';
-import { storeLocation } from '../../src/baseline/locations.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { quickFlags, quickLocation } from '../../src/cli/quick.js';
 
 test('the plain forms of baseline check --since-last are taken, with their values', () => {
   assert.deepEqual(quickFlags(['baseline', 'check', '--since-last']), { json: false, packages: true });
@@ -45,10 +47,12 @@ test('anything else is left to the command parser', () => {
   for (const argv of other) assert.equal(quickFlags(argv), null, argv.join(' '));
 });
 
-test('the store and key it asks the agent about are the ones the settings name', async (t) => {
+test('the store and key it asks the agent about are the ones the command would use', async (t) => {
   const { loadSettingsLazy } = await import('../../src/baseline/settings.js');
+  const dir = mkdtempSync(join(tmpdir(), 'bw-quick-'));
   const env = { state: process.env.BULWARK_STATE_DIR, keys: process.env.BULWARK_KEY_DIR };
   t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
     for (const [k, v] of [
       ['BULWARK_STATE_DIR', env.state],
       ['BULWARK_KEY_DIR', env.keys],
@@ -56,24 +60,35 @@ test('the store and key it asks the agent about are the ones the settings name',
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
   });
-  const cases: { stateDir?: string; pubkey?: string }[] = [
+  // A configuration file that names its own state directory and key.
+  const cfg = join(dir, 'bulwark.yaml');
+  writeFileSync(cfg, 'stateDir: /cfg/state\nbaseline:\n  key: /cfg/keys/signing.key\n');
+  const cases: { stateDir?: string; pubkey?: string; config?: string }[] = [
     {},
     { stateDir: 'rel/state' },
     { pubkey: 'k.pub' },
+    { config: cfg },
+    { config: cfg, stateDir: '/flag/state' },
+    { config: cfg, pubkey: '/flag/k.pub' },
   ];
   for (const vars of [{}, { BULWARK_STATE_DIR: '/env/state', BULWARK_KEY_DIR: '/env/keys' }]) {
     delete process.env.BULWARK_STATE_DIR;
     delete process.env.BULWARK_KEY_DIR;
     Object.assign(process.env, vars);
     for (const flags of cases) {
-      // readsConfigFile is false here (no --config; defaults off): the embedded defaults.
-      const s = await loadSettingsLazy({ ...flags });
+      // What `baseline check` resolves (src/cli/baseline-common.ts settingsFrom: defaults on).
+      const s = await loadSettingsLazy({ defaults: true, ...flags });
       const { stateDir, dbFile, keyFile, pubFile } = s;
       assert.deepEqual(
-        storeLocation(flags),
+        await quickLocation(flags),
         { stateDir, dbFile, keyFile, pubFile },
         JSON.stringify([vars, flags]),
       );
     }
   }
+  // Spot checks, so that both sides agreeing on something wrong shows too.
+  delete process.env.BULWARK_STATE_DIR;
+  assert.equal((await quickLocation({ config: cfg })).dbFile, '/cfg/state/baseline/baseline.db');
+  assert.equal((await quickLocation({ config: cfg })).pubFile, '/cfg/keys/signing.pub');
+  await assert.rejects(quickLocation({ config: join(dir, 'missing.yaml') }));
 });
