@@ -290,6 +290,8 @@ test('hard-linked names under a directory that changed too are all re-read', asy
   mkdirSync(join(tree, 'dl'));
   writeFileSync(join(tree, 'dl/f'), 'one inode, two names\n');
   linkSync(join(tree, 'dl/f'), join(tree, 'g'));
+  // More than the 32 MiB above which the agent hashes in the workers it keeps (engine.ts).
+  writeFileSync(join(tree, 'big'), Buffer.alloc(40 << 20, 'b'));
   const key = join(dir, 'keys', 'signing.key');
   const state = join(dir, 'state');
   assert.equal(bulwark(['baseline', 'keygen', '--key', key]).code, 0);
@@ -327,4 +329,10 @@ test('hard-linked names under a directory that changed too are all re-read', asy
   chmodSync(join(tree, 'dl'), 0o755);
   linkSync(join(tree, 'untouched/f2'), join(tree, 'dl/new-name'));
   same('a new link under a changed directory', ['dl', 'dl/new-name', 'untouched/f2']);
+  // A check with that many bytes to re-read, twice (the second through the same workers).
+  appendFileSync(join(tree, 'big'), 'more\n');
+  same('a large file', ['big']);
+  appendFileSync(join(tree, 'big'), 'and more\n');
+  appendFileSync(join(tree, 'dl/f'), 'with a small one\n');
+  same('a large file again, and a hard-linked one', ['big', 'dl/f', 'g']);
 });
