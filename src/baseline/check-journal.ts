@@ -48,6 +48,8 @@ export interface CheckPrep {
   full?: FullReason;
   info?: SinceLastInfo;
   stamp: string;
+  /** A since-last check's means to read more names after its diff (missedNames). */
+  widen?: { known: Set<string>; extra: Buffer[]; rebuild: (extra: Buffer[]) => Target[] };
 }
 
 export async function prepareCheck(
@@ -82,14 +84,17 @@ export async function prepareCheck(
   // The stored rows of the targets serve the link lookup below and then the diff itself.
   let rows: StoredRow[] | undefined = [...store.rowsIn(v.id, targets)];
   // One scan of the stored rows for the other names of every inode found.
-  const inodes = linkInodes(targets, rows, plan.paths, new Set(plan.state.links ?? []));
+  const known = new Set(plan.state.links ?? []);
+  const inodes = linkInodes(targets, rows, plan.paths, known);
   const siblings = store.keysWithInodes(v.id, inodes).map(keyToPath);
+  const rebuild = (extra: Buffer[]): Target[] =>
+    buildTargets(plan.paths, [...plan.carried, ...siblings, ...extra], roots, excluded, children);
   // Bytes of the files to re-read, from the stored rows (with other names added: those of the
   // first targets, a lower bound), to choose how to read them.
   let storedBytes = 0;
   for (const r of rows) storedBytes += recordFileSize(r.rec);
   if (siblings.length) {
-    targets = buildTargets(plan.paths, [...plan.carried, ...siblings], roots, excluded, children);
+    targets = rebuild([]);
     rows = undefined;
   }
   const trustStore = plan.state.store !== '' && plan.state.store === stamp;
@@ -104,7 +109,56 @@ export async function prepareCheck(
       content: trustStore ? 'store-unchanged' : 'digest',
     },
     stamp,
+    widen: { known, extra: [], rebuild },
   };
+}
+
+/**
+ * After a since-last diff: the targets widened by the baseline's names of every multi-link file
+ * that was read with fewer names than it has links, or null when there are none to add. Such a
+ * file was found on disk where no lookup before the diff could know it: below a directory target
+ * (a link made in a directory that was then renamed), or at a path whose file was replaced (a
+ * path listed from the last check, linked anew to another file). Files listed from the last
+ * check with a link outside the scope, still the file their baseline rows describe, are skipped:
+ * all their names in the scope were read (see linkInodes).
+ */
+export function missedNames(
+  store: BaselineStore,
+  v: VersionRow,
+  prep: CheckPrep,
+  short: { inode: Inode; keys: Buffer[] }[],
+): CheckPrep['only'] | null {
+  const w = prep.widen;
+  if (!w || !prep.only || short.length === 0) return null;
+  const hex = (k: Buffer): string => k.toString('hex');
+  const listed = short.filter((g) => g.keys.every((k) => w.known.has(hex(keyToPath(k)))));
+  const keys = [...new Map(listed.flatMap((g) => g.keys).map((k) => [hex(k), k])).values()];
+  const stored = new Map<string, Buffer>();
+  for (const r of store.rowsIn(
+    v.id,
+    keys.map((key) => ({ key, subtree: false })),
+  ))
+    stored.set(hex(r.key), r.rec);
+  const same = (k: Buffer, i: Inode): boolean => {
+    const rec = stored.get(hex(k));
+    if (!rec || rec.length < 58) return false;
+    const d = recordDevIno(rec);
+    return d.dev === i.dev && d.ino === i.ino;
+  };
+  const look = short.filter((g) => !listed.includes(g) || !g.keys.every((k) => same(k, g.inode)));
+  if (look.length === 0) return null;
+  const read = new Set(look.flatMap((g) => g.keys.map(hex)));
+  const extra = store
+    .keysWithInodes(
+      v.id,
+      look.map((g) => g.inode),
+    )
+    .filter((k) => !read.has(hex(k)));
+  if (extra.length === 0) return null;
+  w.extra.push(...extra.map(keyToPath));
+  const targets = w.rebuild(w.extra);
+  if (prep.info) prep.info.targets = targets.length;
+  return { targets, trustStore: prep.only.trustStore, storedBytes: prep.only.storedBytes };
 }
 
 /**

@@ -8,7 +8,7 @@ import { hostname, userInfo } from 'node:os';
 import { BulwarkError } from '../common/errors.js';
 import type { RuleSet } from '../policy/index.js';
 import { EntryDigester, finishDigest, versionDigest } from './canonical.js';
-import { finishCheck, prepareCheck, type SinceLastInfo } from './check-journal.js';
+import { finishCheck, missedNames, prepareCheck, type SinceLastInfo } from './check-journal.js';
 import type { BaselineSettings } from './config.js';
 import { mergeDiff } from './diff.js';
 import { loadNative } from './native.js';
@@ -22,6 +22,7 @@ import { walkTargets } from './walk.js';
 import {
   decodeEntry,
   recordHasProblem,
+  recordDevIno,
   recordInode,
   recordLinks,
   recordType,
@@ -307,6 +308,12 @@ export interface CheckResult {
   sinceLast?: SinceLastInfo;
 }
 
+/** Names read of one multi-link inode. */
+export interface LinkGroup {
+  inode: { dev: bigint; ino: bigint };
+  keys: Buffer[];
+}
+
 interface DiffRun {
   v: VersionRow;
   scope: StoredScope;
@@ -316,9 +323,11 @@ interface DiffRun {
   counts: CheckCounts;
   /**
    * Keys of scanned non-directories with a name this scan did not see: more links than names read
-   * (the next since-last re-reads them; see exposedLinks).
+   * (the next since-last re-reads them; see the note before CheckOptions).
    */
   links: Buffer[];
+  /** The same, by inode: what a since-last check looks up after its diff (check-journal.ts). */
+  short: LinkGroup[];
 }
 
 /**
@@ -340,7 +349,7 @@ async function diffAgainstDisk(
   const stats: ScanStats = { entries: 0, files: 0, bytes: 0, seconds: 0 };
   const elapsed = timed();
   const changes: Change[] = [];
-  const multi = new Map<string, { nlink: number; keys: Buffer[] }>();
+  const multi = new Map<string, LinkGroup & { nlink: number }>();
   const problems: Entry[] = [];
   const counts: CheckCounts = {
     added: 0,
@@ -365,7 +374,7 @@ async function diffAgainstDisk(
           if (m) {
             m.keys.push(r.key);
             m.nlink = nlink;
-          } else multi.set(id, { nlink, keys: [r.key] });
+          } else multi.set(id, { nlink, keys: [r.key], inode: recordDevIno(r.rec) });
         }
         if (!recordHasProblem(r.rec)) return;
         const e = decodeEntry(r.key, r.rec);
@@ -412,24 +421,20 @@ async function diffAgainstDisk(
       'BASELINE_TAMPERED',
       `version ${v.id}: content does not match its signed digest (read ${entries} entries, signed ${v.entries}); the store was modified outside Bulwark`,
     );
-  return { v, scope, changes, problems, stats, counts, links: exposedLinks(multi) };
+  const short = [...multi.values()].filter((m) => m.keys.length < m.nlink);
+  return { v, scope, changes, problems, stats, counts, links: short.flatMap((m) => m.keys), short };
 }
 
-/**
- * The names of multi-link files that have a name outside what the scan read (more links than
- * names read), which the next since-last check must re-read every time: a write through that
- * other name (outside the watched trees) is journalled under it, not under a name in the scope.
- * An inode whose every link was read needs none of that: a write through any of its names is
- * journalled under a name in the scope, which leads the next check to all the others (a full
- * check reads every name in the scope; a since-last check reads all names of the inodes it
- * touches, see check-journal.ts). A link made outside the watched trees after the check is the
- * journal's documented blind spot, as it is for a file with one link.
+/*
+ * Multi-link files with a name the scan did not read (more links than names read) are `links`: the
+ * next since-last check re-reads them every time, since a write through that other name (outside
+ * the watched trees) is journalled under it, not under a name in the scope. An inode whose every
+ * link was read needs none of that: a write through any of its names is journalled under a name in
+ * the scope, which leads the next check to all the others (a full check reads every name in the
+ * scope; a since-last check reads all names of the inodes it touches, see check-journal.ts). A
+ * link made outside the watched trees after the check is the journal's documented blind spot, as
+ * it is for a file with one link.
  */
-function exposedLinks(multi: Map<string, { nlink: number; keys: Buffer[] }>): Buffer[] {
-  const out: Buffer[] = [];
-  for (const { nlink, keys } of multi.values()) if (keys.length < nlink) out.push(...keys);
-  return out;
-}
 
 export interface CheckOptions extends RunOptions {
   /** Re-read only what changed since the last check, when the agent's journal allows it. */
@@ -448,7 +453,16 @@ export async function checkBaseline(o: CheckOptions): Promise<CheckResult> {
     const scope = JSON.parse(v.scope) as StoredScope;
     const opts = { stateDir: o.settings.stateDir, journal: o.journal, sinceLast: o.sinceLast };
     const prep = await prepareCheck(store, v, scope.roots, scope.exclude, opts);
-    const r = await diffAgainstDisk(store, o, undefined, prep.only);
+    let r = await diffAgainstDisk(store, o, undefined, prep.only);
+    // A since-last check that read a multi-link file without its baseline's other names (found
+    // on disk under a changed directory, or now at a path whose file was replaced) reads again
+    // with them; rare, and bounded: each round adds names, found in the stored rows.
+    for (let round = 0; prep.only && round < 3; round++) {
+      const wider = missedNames(store, v, prep, r.short);
+      if (!wider) break;
+      prep.only = wider;
+      r = await diffAgainstDisk(store, o, undefined, prep.only);
+    }
     await finishCheck(store, v, scope.roots, prep, r, opts);
     let note: string | undefined;
     if (o.sinceLast && prep.full) {
