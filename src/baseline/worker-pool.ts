@@ -37,6 +37,7 @@ export class WorkerPool {
     return this.nextId - 1;
   }
   private failed: Error | null = null;
+  private closing = false;
 
   /**
    * `kept`: the pool outlives one scan (the agent keeps one for the since-last checks it runs):
@@ -60,8 +61,10 @@ export class WorkerPool {
         p.resolve(r);
       });
       worker.on('error', (e) => this.fail(e));
+      // A worker ends only when closed: any other exit, even with code 0, fails what waits on it
+      // (a batch posted to an ended worker would never be answered).
       worker.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`hash worker exited with code ${code}`));
+        if (!this.closing) this.fail(new Error(`hash worker exited with code ${code}`));
       });
       this.slots.push(slot);
     }
@@ -103,6 +106,7 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots = [];
   }
