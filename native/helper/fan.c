@@ -125,7 +125,11 @@ static struct fsent {
 	/* Set by bw_fan_clear, cleared when a new rule set still reaches a tree through that mount;
 	 * bw_fan_prune closes the rest, so a mount no longer watched is not kept busy (umount EBUSY). */
 	unsigned char more_stale[MAXMOUNTS];
+	char *more_path[MAXMOUNTS];
 	int nmore;
+	/* The same for mount_fd's own mount: when a new rule set reaches the filesystem only through
+	 * other mounts, one of those takes its place at prune (see promote_mount). */
+	int first_stale;
 } fss[MAXFS];
 static int nfs;
 
@@ -171,6 +175,7 @@ static void add_mount(struct fsent *f, const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	long long id = mount_id(fd);
 	int known = id < 0 || id == mount_id(f->mount_fd);
+	if (known) f->first_stale = 0;
 	for (int m = 0; !known && m < f->nmore; m++)
 		if (id == mount_id(f->more_fd[m])) {
 			known = 1;
@@ -185,7 +190,26 @@ static void add_mount(struct fsent *f, const char *path)
 		return;
 	}
 	f->more_stale[f->nmore] = 0;
+	f->more_path[f->nmore] = strdup(path);
 	f->more_fd[f->nmore++] = fd;
+}
+
+/* mount_fd's mount is no longer watched but another mount of the filesystem is: that one becomes
+ * the first (its fd, its path) and the old fd is closed, so the old mount is not kept busy. */
+static void promote_mount(struct fsent *f)
+{
+	if (!f->first_stale || f->nmore == 0) return;
+	if (f->mount_fd >= 0) close(f->mount_fd);
+	f->mount_fd = f->more_fd[0];
+	snprintf(f->path, sizeof f->path, "%s", f->more_path[0] ? f->more_path[0] : "");
+	free(f->more_path[0]);
+	for (int m = 1; m < f->nmore; m++) {
+		f->more_fd[m - 1] = f->more_fd[m];
+		f->more_stale[m - 1] = f->more_stale[m];
+		f->more_path[m - 1] = f->more_path[m];
+	}
+	f->nmore--;
+	f->first_stale = 0;
 }
 
 int bw_fan_mark(const char *path)
@@ -215,6 +239,7 @@ int bw_fan_mark(const char *path)
 	fss[nfs].fsid = id;
 	fss[nfs].mount_fd = mfd;
 	fss[nfs].stale = 0;
+	fss[nfs].first_stale = 0;
 	fss[nfs].nmore = 0;
 	snprintf(fss[nfs].path, sizeof fss[nfs].path, "%s", path);
 	nfs++;
@@ -230,6 +255,7 @@ void bw_fan_clear(void)
 {
 	for (int i = 0; i < nfs; i++) {
 		fss[i].stale = 1;
+		fss[i].first_stale = 1;
 		for (int m = 0; m < fss[i].nmore; m++) fss[i].more_stale[m] = 1;
 	}
 }
@@ -239,21 +265,31 @@ void bw_fan_prune(void)
 	int k = 0;
 	for (int i = 0; i < nfs; i++) {
 		if (fss[i].stale) {
-			fanotify_mark(fan_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM, MASK, AT_FDCWD, fss[i].path);
+			/* Through the fd: the path may no longer be a mount point, or exist. */
+			if (fss[i].mount_fd >= 0)
+				fanotify_mark(fan_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM, MASK, fss[i].mount_fd, NULL);
+			else
+				fanotify_mark(fan_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM, MASK, AT_FDCWD, fss[i].path);
 			if (fss[i].mount_fd >= 0) close(fss[i].mount_fd);
-			for (int m = 0; m < fss[i].nmore; m++) close(fss[i].more_fd[m]);
+			for (int m = 0; m < fss[i].nmore; m++) {
+				close(fss[i].more_fd[m]);
+				free(fss[i].more_path[m]);
+			}
 		} else {
 			struct fsent *f = &fss[i];
 			int n = 0;
 			for (int m = 0; m < f->nmore; m++) {
 				if (f->more_stale[m]) {
 					close(f->more_fd[m]);
+					free(f->more_path[m]);
 					continue;
 				}
 				f->more_fd[n] = f->more_fd[m];
+				f->more_path[n] = f->more_path[m];
 				f->more_stale[n++] = 0;
 			}
 			f->nmore = n;
+			promote_mount(f);
 			if (k != i) fss[k] = fss[i];
 			k++;
 		}

@@ -138,3 +138,28 @@ test('a bind mount no longer watched after a new rule set is not kept busy', asy
   mkdirSync(path.join(s.outside, 'x', 'sub'), { recursive: true });
   await moveInAndWrite(s, 0);
 });
+
+test('a filesystem first marked through a bind mount keeps neither the mount busy nor its changes unseen when only another tree stays', async (t) => {
+  if (!needKernel(t, ready, 'needs root (bind mounts, fanotify) and the native build')) return;
+  const base = tempTree('bw-bind-first-');
+  const [src, mnt, other] = ['src', 'mnt', 'other'].map((d) => path.join(base, d));
+  for (const d of [src, mnt, other]) mkdirSync(d, { recursive: true });
+  execFileSync('mount', ['--bind', src, mnt]);
+  const fan = new FanotifyBackend();
+  const log = new EventLog(fan);
+  t.after(async () => {
+    await fan.close();
+    spawnSync('umount', [mnt]);
+    rmSync(base, { recursive: true, force: true });
+  });
+  await fan.open();
+  // First only the bind-mounted tree: the filesystem's mark, and the helper's fd, are on mnt.
+  await fan.applyRuleSet(ruleSetFrom(blockPolicy(mnt, { action: 'Audit' })));
+  // Then only a tree on the root mount of the same filesystem.
+  await fan.applyRuleSet(ruleSetFrom(blockPolicy(other, { action: 'Audit' })));
+  const r = spawnSync('umount', [mnt], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `umount of the mount no longer watched: ${r.stderr}`);
+  const f = path.join(other, 'f');
+  writeFileSync(f, 'still watched\n');
+  await expectEvent(log, f, (e) => e.kind === 'change' && e.path === f);
+});
