@@ -49,7 +49,13 @@ export interface CheckPrep {
   info?: SinceLastInfo;
   stamp: string;
   /** A since-last check's means to read more names after its diff (missedNames). */
-  widen?: { known: Set<string>; extra: Buffer[]; rebuild: (extra: Buffer[]) => Target[] };
+  widen?: {
+    known: Set<string>;
+    /** The inode each known path had at the last check ("dev:ino"), when the state says. */
+    knownInodes: Map<string, string> | null;
+    extra: Buffer[];
+    rebuild: (extra: Buffer[]) => Target[];
+  };
 }
 
 export async function prepareCheck(
@@ -109,7 +115,12 @@ export async function prepareCheck(
       content: trustStore ? 'store-unchanged' : 'digest',
     },
     stamp,
-    widen: { known, extra: [], rebuild },
+    widen: {
+      known,
+      knownInodes: plan.state.linkInodes ? new Map(Object.entries(plan.state.linkInodes)) : null,
+      extra: [],
+      rebuild,
+    },
   };
 }
 
@@ -131,29 +142,39 @@ export function missedNames(
   const w = prep.widen;
   if (!w || !prep.only || short.length === 0) return null;
   const hex = (k: Buffer): string => k.toString('hex');
+  const id = (i: Inode): string => `${i.dev}:${i.ino}`;
+  // Still the file it was at the last check (by the saved inode; for a state saved without them,
+  // by the baseline's row), so all its names in the scope were listed and read.
   const listed = short.filter((g) => g.keys.every((k) => w.known.has(hex(keyToPath(k)))));
-  const keys = [...new Map(listed.flatMap((g) => g.keys).map((k) => [hex(k), k])).values()];
   const stored = new Map<string, Buffer>();
-  for (const r of store.rowsIn(
-    v.id,
-    keys.map((key) => ({ key, subtree: false })),
-  ))
-    stored.set(hex(r.key), r.rec);
+  if (!w.knownInodes) {
+    const keys = [...new Map(listed.flatMap((g) => g.keys).map((k) => [hex(k), k])).values()];
+    for (const r of store.rowsIn(
+      v.id,
+      keys.map((key) => ({ key, subtree: false })),
+    ))
+      stored.set(hex(r.key), r.rec);
+  }
   const same = (k: Buffer, i: Inode): boolean => {
+    if (w.knownInodes) return w.knownInodes.get(hex(keyToPath(k))) === id(i);
     const rec = stored.get(hex(k));
-    if (!rec || rec.length < 58) return false;
-    const d = recordDevIno(rec);
-    return d.dev === i.dev && d.ino === i.ino;
+    return !!rec && rec.length >= 58 && id(recordDevIno(rec)) === id(i);
   };
   const look = short.filter((g) => !listed.includes(g) || !g.keys.every((k) => same(k, g.inode)));
   if (look.length === 0) return null;
+  // Only names not read and not asked for in an earlier round (a baseline name now gone, or now
+  // another file, comes back from every lookup; asking again would change nothing).
   const read = new Set(look.flatMap((g) => g.keys.map(hex)));
+  const asked = new Set([
+    ...prep.only.targets.map((t) => hex(t.key)),
+    ...w.extra.map((p) => hex(pathToKey(p))),
+  ]);
   const extra = store
     .keysWithInodes(
       v.id,
       look.map((g) => g.inode),
     )
-    .filter((k) => !read.has(hex(k)));
+    .filter((k) => !read.has(hex(k)) && !asked.has(hex(k)));
   if (extra.length === 0) return null;
   w.extra.push(...extra.map(keyToPath));
   const targets = w.rebuild(w.extra);
@@ -214,7 +235,8 @@ export async function finishCheck(
   v: VersionRow,
   roots: string[],
   prep: CheckPrep,
-  r: { changes: Change[]; problems: Entry[]; links: Buffer[] },
+  /** `short`: multi-link files read with fewer names than links (their names are `links`). */
+  r: { changes: Change[]; problems: Entry[]; short: { inode: Inode; keys: Buffer[] }[] },
   o: {
     stateDir: string;
     journal?: JournalAgent | null;
@@ -251,7 +273,7 @@ export async function finishCheck(
   const paths = new Set<string>();
   for (const c of r.changes) paths.add(c.path.toString('hex'));
   for (const p of r.problems) paths.add(keyToPath(p.key).toString('hex'));
-  const links = [...new Set(r.links.map((k) => keyToPath(k).toString('hex')))].sort();
+  const links = [...new Set(r.short.flatMap((g) => g.keys).map((k) => keyToPath(k).toString('hex')))].sort();
   if (paths.size + links.length > MAX_SAVED)
     return notRecorded(
       `${paths.size + links.length} paths differed or have several links, more than the ${MAX_SAVED} a check keeps`,
@@ -268,6 +290,11 @@ export async function finishCheck(
     store: verified,
     paths: [...paths].sort(),
     links,
+    linkInodes: Object.fromEntries(
+      r.short.flatMap((g) =>
+        g.keys.map((k) => [keyToPath(k).toString('hex'), `${g.inode.dev}:${g.inode.ino}`]),
+      ),
+    ),
   };
   let rec: Awaited<ReturnType<JournalAgent['checked']>>;
   try {

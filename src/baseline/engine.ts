@@ -322,11 +322,10 @@ interface DiffRun {
   stats: ScanStats;
   counts: CheckCounts;
   /**
-   * Keys of scanned non-directories with a name this scan did not see: more links than names read
-   * (the next since-last re-reads them; see the note before CheckOptions).
+   * Scanned non-directories with a name this scan did not see (more links than names read), by
+   * inode: the next since-last check re-reads their names every time (`links` of its saved state;
+   * see the note before CheckOptions), and this one looks them up after its diff (missedNames).
    */
-  links: Buffer[];
-  /** The same, by inode: what a since-last check looks up after its diff (check-journal.ts). */
   short: LinkGroup[];
 }
 
@@ -422,7 +421,7 @@ async function diffAgainstDisk(
       `version ${v.id}: content does not match its signed digest (read ${entries} entries, signed ${v.entries}); the store was modified outside Bulwark`,
     );
   const short = [...multi.values()].filter((m) => m.keys.length < m.nlink);
-  return { v, scope, changes, problems, stats, counts, links: short.flatMap((m) => m.keys), short };
+  return { v, scope, changes, problems, stats, counts, short };
 }
 
 /*

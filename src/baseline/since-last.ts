@@ -68,6 +68,8 @@ export interface SavedState {
    * are not listed: the journal names them when they change.
    */
   links?: string[];
+  /** Device and inode ("dev:ino") each of `links` had at that check, by path (hex). */
+  linkInodes?: Record<string, string>;
 }
 
 export const STATE_NAME = 'since-last.json';

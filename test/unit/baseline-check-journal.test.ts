@@ -46,7 +46,7 @@ test('more differing paths than a check keeps: the result stands, BW5113 says wh
   const prep = { position, stamp: storeStamp(store.file) };
   const o = { stateDir: dir, journal: agent };
 
-  await finishCheck(store, v, [dir], prep, { changes: [], problems: [], links: [] }, o);
+  await finishCheck(store, v, [dir], prep, { changes: [], problems: [], short: [] }, o);
   assert.deepEqual(warnings, []);
   assert.equal(asked, 1);
   assert.ok(existsSync(stateFile(dir)), 'a normal check saves its position');
@@ -56,7 +56,7 @@ test('more differing paths than a check keeps: the result stands, BW5113 says wh
     path: Buffer.from(`${dir}/f${i}`),
     attributes: [],
   }));
-  await finishCheck(store, v, [dir], prep, { changes: many, problems: [], links: [] }, o);
+  await finishCheck(store, v, [dir], prep, { changes: many, problems: [], short: [] }, o);
   assert.equal(asked, 1, 'the agent is not asked to record a position that is not saved');
   assert.equal(warnings.length, 1);
   assert.match(

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkBaseline, initBaseline } from '../../src/baseline/engine.js';
 import { JournalWriter, journalFile } from '../../src/baseline/journal.js';
+import { BaselineStore } from '../../src/baseline/store.js';
 import type { JournalAgent } from '../../src/baseline/since-last.js';
 import type { Change } from '../../src/baseline/types.js';
 import { testSettings } from '../helpers/baseline-tree.js';
@@ -78,4 +79,49 @@ test('a path with a link outside the scope, replaced by a link to another file: 
   w.record([join(S, 'P'), join(dir, 'out/B')]);
   await same('rm S/P; ln S/Z S/P', ['changed /P', 'changed /Z']);
   await same('the next check, nothing changed since', ['changed /Z']);
+});
+
+/** Counts the lookups of other names that scan every stored row (keysWithInodes with inodes). */
+function countLookups(t: TestContext): { n: number } {
+  const c = { n: 0 };
+  const orig = BaselineStore.prototype.keysWithInodes;
+  BaselineStore.prototype.keysWithInodes = function (this: BaselineStore, v, inodes) {
+    if (inodes.length) c.n++;
+    return orig.call(this, v, inodes);
+  };
+  t.after(() => {
+    BaselineStore.prototype.keysWithInodes = orig;
+  });
+  return c;
+}
+
+test('a file added with a link outside the scope is not looked up again by the checks after', async (t) => {
+  const { S, dir, w, same } = await setup(t, (_S, dir) => mkdirSync(join(dir, 'out')));
+  writeFileSync(join(dir, 'out/F'), 'f\n');
+  w.record([join(dir, 'out/F')]);
+  linkSync(join(dir, 'out/F'), join(S, 'n'));
+  w.record([join(S, 'n')]);
+  await same('echo > out/F; ln out/F S/n', ['added /n']);
+  const lookups = countLookups(t);
+  await same('the next check, nothing changed since', ['added /n']);
+  assert.equal(lookups.n, 0, 'the file is the one the last check listed: no scan of the stored rows');
+});
+
+test('a baseline name that is gone is asked for once, not in every round', async (t) => {
+  const { S, dir, w, same } = await setup(t, (S, dir) => {
+    writeFileSync(join(S, 'Z'), 'z\n');
+    linkSync(join(S, 'Z'), join(S, 'Y'));
+    writeFileSync(join(S, 'P'), 'p\n');
+    mkdirSync(join(dir, 'out'));
+    linkSync(join(S, 'P'), join(dir, 'out/B'));
+  });
+  unlinkSync(join(S, 'Y'));
+  unlinkSync(join(S, 'P'));
+  linkSync(join(S, 'Z'), join(S, 'P'));
+  linkSync(join(S, 'Z'), join(dir, 'out/C'));
+  w.record([join(S, 'Y'), join(S, 'P'), join(dir, 'out/C')]);
+  const lookups = countLookups(t);
+  await same('rm Y; rm P; ln Z P; ln Z out/C', ['removed /Y', 'changed /P', 'changed /Z']);
+  // One lookup before the diff (Y and P were multi-link in the baseline), one after (P is Z now).
+  assert.ok(lookups.n <= 2, `${lookups.n} scans of the stored rows`);
 });
