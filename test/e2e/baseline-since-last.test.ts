@@ -41,20 +41,25 @@ interface CheckJson {
   problems: unknown[];
 }
 
-function check(state: string, key: string, extra: string[] = []): { j: CheckJson; stderr: string } {
-  const r = bulwark([
-    'baseline',
-    'check',
-    '--state-dir',
-    state,
-    '--pubkey',
-    key.replace(/\.key$/, '.pub'),
-    '--no-packages',
-    '--json',
-    ...extra,
-  ]);
+/** A key pair under dir/keys and a signed baseline of `tree` under dir/state. */
+function baselineOf(dir: string, tree: string): { key: string; state: string } {
+  const key = join(dir, 'keys', 'signing.key');
+  const state = join(dir, 'state');
+  assert.equal(bulwark(['baseline', 'keygen', '--key', key]).code, 0);
+  const init = bulwark(['baseline', 'init', '--state-dir', state, '--key', key, '--no-packages', tree]);
+  assert.equal(init.code, 0, init.stderr);
+  return { key, state };
+}
+
+/** `baseline check --no-packages --json ARGS`, which must run (exit bits below 32). */
+function checkWith(args: string[]): { j: CheckJson; stderr: string } {
+  const r = bulwark(['baseline', 'check', '--no-packages', '--json', ...args]);
   assert.ok(r.code !== null && r.code < 32, `check failed (${r.code}): ${r.stderr}`);
   return { j: JSON.parse(r.stdout) as CheckJson, stderr: r.stderr };
+}
+
+function check(state: string, key: string, extra: string[] = []): { j: CheckJson; stderr: string } {
+  return checkWith(['--state-dir', state, '--pubkey', key.replace(/\.key$/, '.pub'), ...extra]);
 }
 
 function asChanges(j: CheckJson): Change[] {
@@ -78,11 +83,7 @@ test('check --since-last re-reads only what the agent journalled and reports wha
   // A second name outside the watched tree: writes through it make no event for the tree's name.
   const outside = join(dir, 'outside-link');
   linkSync(join(tree, 'untouched/f2'), outside);
-  const key = join(dir, 'keys', 'signing.key');
-  const state = join(dir, 'state');
-  assert.equal(bulwark(['baseline', 'keygen', '--key', key]).code, 0);
-  const init = bulwark(['baseline', 'init', '--state-dir', state, '--key', key, '--no-packages', tree]);
-  assert.equal(init.code, 0, init.stderr);
+  const { key, state } = baselineOf(dir, tree);
   const policies = { 'audit.yaml': dirPolicy({ name: 'tree-audit', dir: tree, action: 'Audit' }) };
   const args = ['--set', `baseline.key=${key}`];
   let agent: TestAgent | null = await startAgent({ dir, args, policies });
@@ -124,18 +125,8 @@ test('check --since-last re-reads only what the agent journalled and reports wha
   // A check against another public key file is not the agent's baseline: the CLI runs it itself.
   const otherPub = join(dir, 'copy.pub');
   copyFileSync(key.replace(/\.key$/, '.pub'), otherPub);
-  const own = bulwark([
-    'baseline',
-    'check',
-    '--state-dir',
-    state,
-    '--pubkey',
-    otherPub,
-    '--no-packages',
-    '--json',
-    '--since-last',
-  ]);
-  const ownJ = JSON.parse(own.stdout) as CheckJson;
+  const own = checkWith(['--state-dir', state, '--pubkey', otherPub, '--since-last']);
+  const ownJ = own.j;
   assert.equal(ownJ.mode, 'since-last', own.stderr);
   assert.ok(!ownJ.note?.includes('run by the agent'), ownJ.note);
   assert.deepEqual(verdict(ownJ), verdict(full));
@@ -202,11 +193,7 @@ test('a hard link made in a watched tree outside the baseline scope and written 
   const dir = tempDir('bw-e2e-since-link-');
   const tree = join(dir, 'tree');
   buildTree(tree);
-  const key = join(dir, 'keys', 'signing.key');
-  const state = join(dir, 'state');
-  assert.equal(bulwark(['baseline', 'keygen', '--key', key]).code, 0);
-  const init = bulwark(['baseline', 'init', '--state-dir', state, '--key', key, '--no-packages', tree]);
-  assert.equal(init.code, 0, init.stderr);
+  const { key, state } = baselineOf(dir, tree);
   // The agent watches all of dir; the baseline covers only dir/tree.
   const policies = { 'audit.yaml': dirPolicy({ name: 'dir-audit', dir, action: 'Audit' }) };
   const agent = await startAgent({ dir, args: ['--set', `baseline.key=${key}`], policies });
@@ -266,16 +253,8 @@ test('a hard link made in a watched tree outside the baseline scope and written 
   // The state directory and key named by a configuration file: read, and the agent asked.
   const cfg = join(dir, 'bulwark.yaml');
   writeFileSync(cfg, `stateDir: ${JSON.stringify(state)}\nbaseline:\n  key: ${JSON.stringify(key)}\n`);
-  const viaConfig = bulwark([
-    'baseline',
-    'check',
-    '--config',
-    cfg,
-    '--no-packages',
-    '--json',
-    '--since-last',
-  ]);
-  const vc = JSON.parse(viaConfig.stdout) as CheckJson;
+  const viaConfig = checkWith(['--config', cfg, '--since-last']);
+  const vc = viaConfig.j;
   assert.equal(vc.mode, 'since-last', viaConfig.stderr);
   assert.match(vc.note ?? '', /run by the agent \(pid \d+\)/);
   assert.deepEqual(verdict(vc), verdict(full2));
@@ -292,11 +271,7 @@ test('hard-linked names under a directory that changed too are all re-read', asy
   linkSync(join(tree, 'dl/f'), join(tree, 'g'));
   // More than the 32 MiB above which the agent hashes in the workers it keeps (engine.ts).
   writeFileSync(join(tree, 'big'), Buffer.alloc(40 << 20, 'b'));
-  const key = join(dir, 'keys', 'signing.key');
-  const state = join(dir, 'state');
-  assert.equal(bulwark(['baseline', 'keygen', '--key', key]).code, 0);
-  const init = bulwark(['baseline', 'init', '--state-dir', state, '--key', key, '--no-packages', tree]);
-  assert.equal(init.code, 0, init.stderr);
+  const { key, state } = baselineOf(dir, tree);
   const policies = { 'audit.yaml': dirPolicy({ name: 'tree-audit', dir: tree, action: 'Audit' }) };
   const agent = await startAgent({ dir, args: ['--set', `baseline.key=${key}`], policies });
   t.after(async () => {

@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import { keygen } from '../../src/baseline/signing.js';
 import { loadSettings, type BaselineSettings } from '../../src/baseline/config.js';
 import type { Attribute, Change } from '../../src/baseline/types.js';
+import type { JournalWriter } from '../../src/baseline/journal.js';
+import type { AgentJournal, JournalAgent } from '../../src/baseline/since-last.js';
 
 export const NEWLINE_NAME = 'new\nline';
 export const BAD_UTF8_NAME = Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe, 0x2e, 0x74]); // "bad\xff\xfe.t"
@@ -202,4 +204,22 @@ export function testSettings(dir: string, extra: Partial<BaselineSettings> = {})
   const keyFile = join(dir, 'keys', 'baseline-signing.key');
   keygen(keyFile, true);
   return { ...loadSettings({ stateDir: join(dir, 'state'), key: keyFile }), ...extra };
+}
+
+/** A real journal writer's position as the agent reports it (ready, synced, watching `trees`). */
+export async function writerPosition(w: JournalWriter, trees: string[]): Promise<AgentJournal> {
+  return { ...(await w.position()), file: w.file, ready: true, trees, synced: true, failed: null };
+}
+
+/** The agent's journal side, played by a real journal writer (the paths are what a test records). */
+export function writerAgent(
+  w: JournalWriter,
+  trees: string[],
+  warn?: (code: string, message: string) => void,
+): JournalAgent {
+  return {
+    position: () => writerPosition(w, trees),
+    checked: (from, off, digest) => w.checked(from, off, digest),
+    ...(warn ? { warn } : {}),
+  };
 }

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finishCheck } from '../../src/baseline/check-journal.js';
 import { JournalWriter, journalFile } from '../../src/baseline/journal.js';
-import { stateFile, type AgentJournal, type JournalAgent } from '../../src/baseline/since-last.js';
+import { stateFile, type JournalAgent } from '../../src/baseline/since-last.js';
+import { writerPosition } from '../helpers/baseline-tree.js';
 import { BaselineStore, type VersionRow } from '../../src/baseline/store.js';
 import type { Change } from '../../src/baseline/types.js';
 import { storeStamp } from '../../src/baseline/watch-scope.js';
@@ -35,14 +36,7 @@ test('more differing paths than a check keeps: the result stands, BW5113 says wh
     },
     warn: (code, message) => void warnings.push(`${code} ${message}`),
   };
-  const position: AgentJournal = {
-    ...(await w.position()),
-    file: w.file,
-    ready: true,
-    trees: [dir],
-    synced: true,
-    failed: null,
-  };
+  const position = await writerPosition(w, [dir]);
   const prep = { position, stamp: storeStamp(store.file) };
   const o = { stateDir: dir, journal: agent };
 

@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { checkBaseline, initBaseline } from '../../src/baseline/engine.js';
 import { JournalWriter, journalFile } from '../../src/baseline/journal.js';
 import { BaselineStore } from '../../src/baseline/store.js';
-import type { JournalAgent } from '../../src/baseline/since-last.js';
 import type { Change } from '../../src/baseline/types.js';
-import { testSettings } from '../helpers/baseline-tree.js';
+import { testSettings, writerAgent } from '../helpers/baseline-tree.js';
 
 /** dir/S is the scope, dir the watched tree; `build` makes the files before the baseline. */
 async function setup(t: TestContext, build: (S: string, dir: string) => void) {
@@ -28,17 +27,7 @@ async function setup(t: TestContext, build: (S: string, dir: string) => void) {
     await w.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const agent: JournalAgent = {
-    position: async () => ({
-      ...(await w.position()),
-      file: w.file,
-      ready: true,
-      trees: [dir],
-      synced: true,
-      failed: null,
-    }),
-    checked: (from, off, d) => w.checked(from, off, d),
-  };
+  const agent = writerAgent(w, [dir]);
   const first = await checkBaseline({ settings, packages: false, sinceLast: true, journal: agent });
   assert.equal(first.fullReason?.code, 'BW5112');
   const names = (cs: Change[]): string[] => cs.map((c) => `${c.kind} ${c.path.toString().slice(S.length)}`);
