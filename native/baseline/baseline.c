@@ -73,6 +73,21 @@
     }                                                                                              \
   } while (0)
 
+/* The first `n` arguments of a call into argv; false with an exception pending when there are
+ * fewer (a TypeError showing `usage`) or N-API fails. */
+static bool get_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "bulwark baseline native: N-API call failed");
+    return false;
+  }
+  if (argc < n) {
+    napi_throw_type_error(env, NULL, usage);
+    return false;
+  }
+  return true;
+}
+
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -139,13 +154,8 @@ static char *path_arg(napi_env env, napi_value v) {
 static napi_value attrs_of(napi_env env, const char *path, int fd, int kind);
 
 static napi_value attrs(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) {
-    napi_throw_type_error(env, NULL, "attrs(path, fd, kind)");
-    return NULL;
-  }
+  if (!get_args(env, info, 3, argv, "attrs(path, fd, kind)")) return NULL;
   int32_t fd, kind;
   CHECK(napi_get_value_int32(env, argv[1], &fd));
   CHECK(napi_get_value_int32(env, argv[2], &kind));
@@ -255,13 +265,8 @@ static void st_fill(int64_t *o, const struct stat *s) {
 }
 
 static napi_value do_lstat(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    napi_throw_type_error(env, NULL, "lstat(path, st)");
-    return NULL;
-  }
+  if (!get_args(env, info, 2, argv, "lstat(path, st)")) return NULL;
   int64_t *o = st_arg(env, argv[1]);
   if (!o) return NULL;
   char *path = path_arg(env, argv[0]);
@@ -338,13 +343,8 @@ static int64_t hash_pass(int fd, struct thread_state *t, int algos) {
 }
 
 static napi_value read_file(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "readFile(path, algos, opts, st)");
-    return NULL;
-  }
+  if (!get_args(env, info, 4, argv, "readFile(path, algos, opts, st)")) return NULL;
   int32_t algos, opts;
   CHECK(napi_get_value_int32(env, argv[1], &algos));
   CHECK(napi_get_value_int32(env, argv[2], &opts));
@@ -453,13 +453,8 @@ static int cmp_name(const void *a, const void *b) {
 }
 
 static napi_value list_dir(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1], r;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) {
-    napi_throw_type_error(env, NULL, "listDir(path)");
-    return NULL;
-  }
+  if (!get_args(env, info, 1, argv, "listDir(path)")) return NULL;
   char *path = path_arg(env, argv[0]);
   if (!path) return NULL;
   DIR *d = opendir(path);
@@ -604,13 +599,8 @@ static char *read_all(int dfd, const char *name, size_t *len) {
 }
 
 static napi_value dpkg_index(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2], r;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    napi_throw_type_error(env, NULL, "dpkgIndex(infoDir, prefixes)");
-    return NULL;
-  }
+  if (!get_args(env, info, 2, argv, "dpkgIndex(infoDir, prefixes)")) return NULL;
   char *dir = path_arg(env, argv[0]);
   if (!dir) return NULL;
   /* Prefixes, relative to '/': none (null) keeps every path. */
@@ -777,13 +767,8 @@ static napi_value dpkg_index(napi_env env, napi_callback_info info) {
 }
 
 static napi_value dpkg_owner(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3], r;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) {
-    napi_throw_type_error(env, NULL, "dpkgOwner(index, key, rootSpelled)");
-    return NULL;
-  }
+  if (!get_args(env, info, 3, argv, "dpkgOwner(index, key, rootSpelled)")) return NULL;
   struct dpkg_index *ix;
   void *kd;
   size_t kl;
