@@ -21,7 +21,7 @@ import {
 import { buildTargets, type Target } from './targets.js';
 import { BulwarkError } from '../common/errors.js';
 import type { BaselineStore, VersionRow } from './store.js';
-import { recordDevIno, recordFileSize, recordLinks, type StoredRow } from './record.js';
+import { inodeId, recordDevIno, recordFileSize, recordLinks, type StoredRow } from './record.js';
 import type { Change, Entry } from './types.js';
 
 /** Most paths a check saves for the next since-last check; beyond, the next check is full. */
@@ -142,7 +142,6 @@ export function missedNames(
   const w = prep.widen;
   if (!w || !prep.only || short.length === 0) return null;
   const hex = (k: Buffer): string => k.toString('hex');
-  const id = (i: Inode): string => `${i.dev}:${i.ino}`;
   // Still the file it was at the last check (by the saved inode; for a state saved without them,
   // by the baseline's row), so all its names in the scope were listed and read.
   const listed = short.filter((g) => g.keys.every((k) => w.known.has(hex(keyToPath(k)))));
@@ -156,9 +155,9 @@ export function missedNames(
       stored.set(hex(r.key), r.rec);
   }
   const same = (k: Buffer, i: Inode): boolean => {
-    if (w.knownInodes) return w.knownInodes.get(hex(keyToPath(k))) === id(i);
+    if (w.knownInodes) return w.knownInodes.get(hex(keyToPath(k))) === inodeId(i);
     const rec = stored.get(hex(k));
-    return !!rec && rec.length >= 58 && id(recordDevIno(rec)) === id(i);
+    return !!rec && rec.length >= 58 && inodeId(recordDevIno(rec)) === inodeId(i);
   };
   const look = short.filter((g) => !listed.includes(g) || !g.keys.every((k) => same(k, g.inode)));
   if (look.length === 0) return null;
@@ -291,9 +290,7 @@ export async function finishCheck(
     paths: [...paths].sort(),
     links,
     linkInodes: Object.fromEntries(
-      r.short.flatMap((g) =>
-        g.keys.map((k) => [keyToPath(k).toString('hex'), `${g.inode.dev}:${g.inode.ino}`]),
-      ),
+      r.short.flatMap((g) => g.keys.map((k) => [keyToPath(k).toString('hex'), inodeId(g.inode)])),
     ),
   };
   let rec: Awaited<ReturnType<JournalAgent['checked']>>;

@@ -22,8 +22,8 @@ import { walkTargets } from './walk.js';
 import {
   decodeEntry,
   recordHasProblem,
+  inodeId,
   recordDevIno,
-  recordInode,
   recordLinks,
   recordType,
   type Row,
@@ -368,12 +368,12 @@ async function diffAgainstDisk(
       scanned(r) {
         const nlink = recordLinks(r.rec);
         if (nlink > 1) {
-          const id = recordInode(r.rec);
-          const m = multi.get(id);
+          const inode = recordDevIno(r.rec);
+          const m = multi.get(inodeId(inode));
           if (m) {
             m.keys.push(r.key);
             m.nlink = nlink;
-          } else multi.set(id, { nlink, keys: [r.key], inode: recordDevIno(r.rec) });
+          } else multi.set(inodeId(inode), { nlink, keys: [r.key], inode });
         }
         if (!recordHasProblem(r.rec)) return;
         const e = decodeEntry(r.key, r.rec);

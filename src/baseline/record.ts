@@ -120,14 +120,14 @@ export function recordFileSize(b: Buffer): number {
   return b.length >= FIXED && b[OFF_TYPE] === 0x66 ? Number(b.readBigUInt64LE(14)) : 0;
 }
 
+/** A device and inode as one string ("dev:ino"), for maps and sets. */
+export function inodeId(i: { dev: bigint; ino: bigint }): string {
+  return `${i.dev}:${i.ino}`;
+}
+
 /** Device and inode of a record, without decoding. */
 export function recordDevIno(b: Buffer): { dev: bigint; ino: bigint } {
   return { dev: b.readBigUInt64LE(50), ino: b.readBigUInt64LE(38) };
-}
-
-/** Device and inode of a record as one string key ("dev:ino"), without decoding. */
-export function recordInode(b: Buffer): string {
-  return `${b.readBigUInt64LE(50)}:${b.readBigUInt64LE(38)}`;
 }
 
 /** Whether the record carries an error or scan flags (worth reporting) without decoding. */

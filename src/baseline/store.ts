@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { BulwarkError } from '../common/errors.js';
-import { decodeEntry, type StoredRow } from './record.js';
+import { decodeEntry, inodeId, recordDevIno, type StoredRow } from './record.js';
 import type { DigestAlgo, Entry } from './types.js';
 
 export interface VersionRow {
@@ -384,7 +384,7 @@ export class BaselineStore {
   keysWithInodes(version: number, inodes: { dev: bigint; ino: bigint }[]): Buffer[] {
     if (inodes.length === 0) return [];
     const out: Buffer[] = [];
-    const want = new Set(inodes.map((i) => `${i.dev}:${i.ino}`));
+    const want = new Set(inodes.map(inodeId));
     const inos = [...new Set(inodes.map((i) => i.ino))].map((ino) => {
       const b = Buffer.alloc(8);
       b.writeBigUInt64LE(ino);
@@ -400,8 +400,7 @@ export class BaselineStore {
         .all(version, ...part) as [Buffer, Buffer][];
       for (const [k, rec] of rows) {
         const r = asBlob(rec);
-        if (r.length >= 58 && want.has(`${r.readBigUInt64LE(50)}:${r.readBigUInt64LE(38)}`))
-          out.push(asBlob(k));
+        if (r.length >= 58 && want.has(inodeId(recordDevIno(r)))) out.push(asBlob(k));
       }
     }
     return out;
